@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { ERRORS, describeIssues, type ErrorEntry } from "./errors.js";
+import { USERNAME_PATTERN } from "./limits.js";
+import { NotificationInput } from "./notification.js";
+
+export const Username = z
+  .string()
+  .regex(USERNAME_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 . _ - (not starting with . or -)")
+  .meta({ description: "The analyst's account name on the data server (the JWT `sub`)." });
+
+/** `POST /dispatch` on the bridge's Unix socket, and the bridge → worker call. */
+export const DispatchRequest = z
+  .object({
+    user: Username,
+    notification: NotificationInput,
+  })
+  .meta({ id: "DispatchRequest", title: "DispatchRequest" });
+export type DispatchRequest = z.input<typeof DispatchRequest>;
+export type ParsedDispatchRequest = z.output<typeof DispatchRequest>;
+
+/** `200 {"sent":N}`: N = sockets the notification was written to (0 when offline). */
+export const DispatchResponse = z
+  .object({
+    sent: z.number().int().min(0),
+  })
+  .meta({ id: "DispatchResponse", title: "DispatchResponse" });
+export type DispatchResponse = z.infer<typeof DispatchResponse>;
+
+/** A validation outcome that names the catalog error to answer with. */
+export type Validation<T> = { ok: true; value: T } | { ok: false; error: ErrorEntry; detail?: string };
+
+/**
+ * Validates a dispatch body. Missing `user`/`notification` keep the legacy
+ * message; every other problem names the field.
+ */
+export function validateDispatch(body: unknown): Validation<ParsedDispatchRequest> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { ok: false, error: ERRORS.invalidDispatch, detail: "expected a JSON object" };
+  }
+  const record = body as Record<string, unknown>;
+  if (record.user === undefined || record.notification === undefined) {
+    return { ok: false, error: ERRORS.missingDispatchFields };
+  }
+  const result = DispatchRequest.safeParse(body);
+  if (!result.success) return { ok: false, error: ERRORS.invalidDispatch, detail: describeIssues(result.error) };
+  return { ok: true, value: result.data };
+}

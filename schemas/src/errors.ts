@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+/**
+ * Every error body of every HTTP API: `error` (legacy clients read it) plus a
+ * stable numeric `code` (HTTP status × 100 + n) for programs.
+ */
+export const ErrorBody = z
+  .object({
+    error: z.string(),
+    code: z.number().int(),
+  })
+  .meta({ id: "ErrorBody", title: "ErrorBody" });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export interface ErrorEntry {
+  /** Stable numeric code, never reused. */
+  readonly code: number;
+  readonly status: number;
+  /** Lowercase with a category prefix, except legacy messages kept verbatim. */
+  readonly message: string;
+}
+
+/**
+ * The catalog of errors. Messages marked legacy are matched by existing
+ * clients and cron jobs (legacy-protocol.md): keep them byte for byte.
+ */
+export const ERRORS = {
+  invalidJson: { code: 40001, status: 400, message: "Invalid JSON" }, // legacy
+  missingDispatchFields: { code: 40002, status: 400, message: "Missing 'user' or 'notification'" }, // legacy
+  invalidDispatch: { code: 40003, status: 400, message: "invalid dispatch" },
+  invalidRequest: { code: 40004, status: 400, message: "invalid request" },
+  bridgeUnauthorized: { code: 40101, status: 401, message: "unauthorized: missing or invalid bridge token" },
+  notFound: { code: 40401, status: 404, message: "not found" },
+  methodNotAllowed: { code: 40501, status: 405, message: "method not allowed" },
+  bodyTooLarge: { code: 41301, status: 413, message: "limit reached: request body too large" },
+  upgradeRequired: { code: 42601, status: 426, message: "upgrade required: expected a WebSocket upgrade" },
+  tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
+  internal: { code: 50001, status: 500, message: "internal error" },
+  gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
+  gatewayTimeout: { code: 50401, status: 504, message: "gateway timeout" },
+} as const satisfies Record<string, ErrorEntry>;
+export type ErrorName = keyof typeof ERRORS;
+
+/** The body for an error, with an optional detail after the catalog message. */
+export function errorBody(entry: ErrorEntry, detail?: string): ErrorBody {
+  return { error: detail ? `${entry.message}: ${detail}` : entry.message, code: entry.code };
+}
+
+/** One line naming each problem of a failed validation, with its path. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}

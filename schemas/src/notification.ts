@@ -1,0 +1,60 @@
+import { z } from "zod";
+import {
+  IMAGE_URL_PATTERN,
+  NOTIFICATION_ID_PATTERN,
+  NOTIFICATION_MESSAGE_MAX_CHARS,
+  NOTIFICATION_TITLE_MAX_CHARS,
+  SCRIPT_STEM_PATTERN,
+} from "./limits.js";
+
+/** The legacy timestamp format: UTC, whole seconds, `Z`. */
+export const LEGACY_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/** Formats a date the way legacy clients parse it: `YYYY-MM-DDTHH:MM:SSZ`. */
+export function toLegacyTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export const NotificationId = z
+  .string()
+  .regex(NOTIFICATION_ID_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+  .meta({ description: "Unique id; the idempotency key of a dispatch (UUID v7 when generated)." });
+
+/**
+ * A notification as stored and delivered: every field normalized.
+ * Clients written for the legacy gateway read exactly these fields.
+ */
+export const Notification = z
+  .object({
+    id: NotificationId,
+    title: z.string().min(1).max(NOTIFICATION_TITLE_MAX_CHARS),
+    message: z.string().max(NOTIFICATION_MESSAGE_MAX_CHARS),
+    timestamp: z
+      .string()
+      .regex(LEGACY_TIMESTAMP_PATTERN, "must be YYYY-MM-DDTHH:MM:SSZ")
+      .meta({ description: "UTC, whole seconds: YYYY-MM-DDTHH:MM:SSZ." }),
+    script: z.string().regex(SCRIPT_STEM_PATTERN).optional().meta({
+      description: "File stem of the script that produced it.",
+    }),
+    image_url: z.string().regex(IMAGE_URL_PATTERN).optional().meta({
+      description: "Chart image, relative to the server: /api/notifications/images/<name>.png.",
+    }),
+  })
+  .meta({ id: "Notification", title: "Notification" });
+export type Notification = z.infer<typeof Notification>;
+
+/**
+ * A notification as a caller may send it: `id` and `timestamp` may be left out
+ * (the receiver fills them in) and any RFC 3339 time is accepted and
+ * normalized, because cron jobs ignore dispatch errors: a strict format here
+ * would silently lose their alerts.
+ */
+export const NotificationInput = Notification.extend({
+  id: NotificationId.optional(),
+  timestamp: z.iso
+    .datetime({ offset: true })
+    .transform((value) => toLegacyTimestamp(new Date(value)))
+    .optional()
+    .meta({ description: "RFC 3339 date-time; normalized to UTC whole seconds. Defaults to now." }),
+}).meta({ id: "NotificationInput", title: "NotificationInput" });
+export type NotificationInput = z.input<typeof NotificationInput>;

@@ -1,0 +1,21 @@
+import type { ConnectionRegistry } from "./connection-registry.js";
+import type { UserInbox } from "./user-inbox.js";
+
+/** Bindings and settings as the runtime hands them over (all vars are strings). */
+export interface Env {
+  USER_INBOX: DurableObjectNamespace<UserInbox>;
+  CONNECTION_REGISTRY: DurableObjectNamespace<ConnectionRegistry>;
+  DESKTOP_JWT_SECRET?: string;
+  BRIDGE_TOKEN?: string;
+  DESKTOP_JWT_ISSUER?: string;
+  DESKTOP_JWT_EXPIRY_DAYS?: string;
+  DESKTOP_JWT_REFRESH_GRACE_DAYS?: string;
+  DESKTOP_URL_SCHEME?: string;
+  HEARTBEAT_INTERVAL_SECONDS?: string;
+  HEARTBEAT_TIMEOUT_MISSED?: string;
+  MAX_CONNECTIONS_PER_USER?: string;
+  AUTH_TIMEOUT_SECONDS?: string;
+  DISPATCH_BODY_LIMIT_BYTES?: string;
+  WS_FRAME_LIMIT_BYTES?: string;
+  LOG_LEVEL?: string;
+}

@@ -1,0 +1,26 @@
+import { ERRORS, errorBody, type ErrorEntry } from "@analyst-notifications/schemas";
+
+export { ERRORS };
+
+/** Thrown by handlers; the router's catch turns it into the JSON error body. */
+export class ApiError extends Error {
+  constructor(
+    readonly entry: ErrorEntry,
+    readonly detail?: string,
+    readonly headers?: HeadersInit,
+  ) {
+    super(detail ? `${entry.message}: ${detail}` : entry.message);
+    this.name = "ApiError";
+  }
+}
+
+export function json(body: unknown, init?: ResponseInit): Response {
+  const headers = new Headers(init?.headers);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  headers.set("Cache-Control", "no-store");
+  return new Response(JSON.stringify(body), { ...init, headers });
+}
+
+export function errorResponse(error: ApiError): Response {
+  return json(errorBody(error.entry, error.detail), { status: error.entry.status, headers: error.headers });
+}

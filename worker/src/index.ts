@@ -1,0 +1,46 @@
+import { AutoRouter, type IRequest } from "itty-router";
+import { ConfigError, loadConfig } from "./config.js";
+import type { Env } from "./env.js";
+import { ApiError, ERRORS, errorResponse, json } from "./errors.js";
+import { handleBridgeDispatch, handleBridgeHealth } from "./handlers/bridge.js";
+import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
+import { createLogger, errorMessage } from "./log.js";
+import { ensureBridgeToken } from "./middleware.js";
+
+export { UserInbox } from "./user-inbox.js";
+export { ConnectionRegistry } from "./connection-registry.js";
+
+/** Paths, in one place. The bridge and clients use the same strings. */
+export const PATHS = {
+  notificationsSocket: "/ws/notifications",
+  bridgeDispatch: "/bridge/v1/dispatch",
+  bridgeHealth: "/bridge/v1/health",
+  liveness: "/healthz",
+} as const;
+
+const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
+  before: [(_request, env: Env) => void loadConfig(env)],
+  missing: () => errorResponse(new ApiError(ERRORS.notFound)),
+  catch: (error: unknown, request: IRequest) => {
+    if (error instanceof ApiError) return errorResponse(error);
+    const log = createLogger("Gateway:fetch", "info");
+    if (error instanceof ConfigError) {
+      log.error("configuration error", { error: error.message });
+      return errorResponse(new ApiError(ERRORS.internal, "the gateway is misconfigured (see its log)"));
+    }
+    log.error("unhandled error", { path: new URL(request.url).pathname, error: errorMessage(error) });
+    return errorResponse(new ApiError(ERRORS.internal));
+  },
+  // Upgrade responses (status 101) must pass through untouched.
+  finally: [],
+});
+
+router
+  .get(PATHS.liveness, () => json({ status: "ok" }))
+  .get(PATHS.notificationsSocket, handleNotificationsSocket)
+  .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
+  .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth);
+
+export default {
+  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

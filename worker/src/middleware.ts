@@ -1,0 +1,69 @@
+import type { IRequest } from "itty-router";
+import { loadConfig } from "./config.js";
+import type { Env } from "./env.js";
+import { ApiError, ERRORS } from "./errors.js";
+
+const encoder = new TextEncoder();
+
+/**
+ * Compares in constant time. Both sides are hashed first so that neither the
+ * length nor a prefix of the secret leaks through timing.
+ */
+export async function secretsEqual(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(given)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(request: Pick<Request, "headers">): string | undefined {
+  const header = request.headers.get("Authorization");
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+/** Precondition of the bridge endpoints: the shared service secret, not a user token. */
+export async function ensureBridgeToken(request: IRequest, env: Env): Promise<void> {
+  const config = loadConfig(env);
+  const token = bearerToken(request);
+  if (!token || !(await secretsEqual(token, config.bridgeToken))) {
+    throw new ApiError(ERRORS.bridgeUnauthorized, undefined, { "WWW-Authenticate": 'Bearer realm="bridge"' });
+  }
+}
+
+/**
+ * Reads a JSON body with a byte cap, so a huge or endless body is refused
+ * with 413 before it is buffered whole.
+ */
+export async function readJsonBody(request: Request | IRequest, limitBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get("Content-Length") ?? "0");
+  if (declared > limitBytes) throw new ApiError(ERRORS.bodyTooLarge, `the limit is ${limitBytes} bytes`);
+  const reader = (request.body as ReadableStream<Uint8Array> | null)?.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limitBytes) {
+        await reader.cancel();
+        throw new ApiError(ERRORS.bodyTooLarge, `the limit is ${limitBytes} bytes`);
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    throw new ApiError(ERRORS.invalidJson);
+  }
+}
