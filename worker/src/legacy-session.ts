@@ -1,8 +1,8 @@
 import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES } from "@analyst-notifications/schemas";
-import { InvalidTokenError, verifyDesktopToken } from "./auth.js";
 import type { Config } from "./config.js";
 import type { Env } from "./env.js";
 import { createLogger, errorMessage } from "./log.js";
+import { InvalidTokenError, authenticateToken } from "./user-auth.js";
 import { CONNECT_HEADERS, userInbox } from "./user-inbox.js";
 
 type Phase = "awaiting-auth" | "authenticating" | "open" | "closed";
@@ -72,7 +72,7 @@ export class LegacySession {
 
     let username: string;
     try {
-      ({ username } = await verifyDesktopToken(frame.data.token, this.config));
+      ({ username } = await authenticateToken(frame.data.token, this.env));
     } catch (error) {
       if (!(error instanceof InvalidTokenError))
         this.log.error("LegacySession verify failed", { error: errorMessage(error) });

@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BRIDGE_CLI, socketRequest, startBridge } from "./helpers/bridge.js";
+import { startGateway, type Gateway } from "./helpers/gateway.js";
+
+// The socket file's life: mode, stale files, shutdown, and a gateway that is down.
+let gateway: Gateway;
+beforeAll(async () => {
+  gateway = await startGateway();
+});
+afterAll(() => gateway?.stop());
+
+const env = () => ({ GATEWAY_URL: gateway.url.href, BRIDGE_TOKEN: gateway.bridgeToken });
+const freshPath = () => join(mkdtempSync(join(tmpdir(), "bridge-sock-")), "ws.sock");
+
+describe("the dispatch socket file", () => {
+  it("is created with mode 0770 and removed on SIGTERM", async () => {
+    const bridge = await startBridge(env());
+    expect(statSync(bridge.socketPath).mode & 0o777).toBe(0o770);
+    expect(await bridge.stop("SIGTERM")).toBe(0);
+    expect(existsSync(bridge.socketPath)).toBe(false);
+  });
+
+  it("is removed on SIGINT too", async () => {
+    const bridge = await startBridge(env());
+    expect(await bridge.stop("SIGINT")).toBe(0);
+    expect(existsSync(bridge.socketPath)).toBe(false);
+  });
+
+  it("replaces a stale socket file left by a crashed bridge", async () => {
+    const crashed = await startBridge(env());
+    await crashed.stop("SIGKILL");
+    expect(existsSync(crashed.socketPath)).toBe(true);
+    const bridge = await startBridge(env(), crashed.socketPath);
+    expect((await socketRequest(bridge.socketPath, "GET", "/health")).status).toBe(200);
+    await bridge.stop();
+  });
+
+  it("refuses to start when another process serves the socket", async () => {
+    const path = freshPath();
+    const squatter = createServer().listen(path);
+    await new Promise((resolve) => squatter.once("listening", resolve));
+    const run = spawnSync(process.execPath, [BRIDGE_CLI, "serve"], {
+      env: { ...env(), WS_DISPATCH_SOCKET: path },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    squatter.close();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/another process is serving/);
+  });
+
+  it("never deletes a regular file in the socket's place", async () => {
+    const path = freshPath();
+    writeFileSync(path, "precious");
+    const run = spawnSync(process.execPath, [BRIDGE_CLI, "serve"], {
+      env: { ...env(), WS_DISPATCH_SOCKET: path },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/is not a socket/);
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it("refuses to start without a bridge token, naming the setting", () => {
+    const run = spawnSync(process.execPath, [BRIDGE_CLI, "serve"], {
+      env: { GATEWAY_URL: gateway.url.href, WS_DISPATCH_SOCKET: freshPath() },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/BRIDGE_TOKEN/);
+  });
+
+  it("prints every setting in --help", () => {
+    const run = spawnSync(process.execPath, [BRIDGE_CLI, "--help"], { encoding: "utf8" });
+    expect(run.status).toBe(0);
+    for (const name of ["WS_DISPATCH_SOCKET", "WS_DISPATCH_SOCKET_GROUP", "GATEWAY_URL", "BRIDGE_TOKEN"]) {
+      expect(run.stdout).toContain(name);
+    }
+  });
+
+  it("answers 502 with a clear error when the gateway is unreachable", async () => {
+    const bridge = await startBridge({ ...env(), GATEWAY_URL: "http://127.0.0.1:9" });
+    const response = await socketRequest(
+      bridge.socketPath,
+      "POST",
+      "/dispatch",
+      JSON.stringify({ user: "alice", notification: { title: "t", message: "m" } }),
+    );
+    expect(response.status).toBe(502);
+    expect((response.body as { error: string }).error).toMatch(/gateway unreachable/);
+    await bridge.stop();
+  });
+});

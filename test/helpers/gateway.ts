@@ -1,0 +1,53 @@
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { unstable_startWorker } from "wrangler";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface Gateway {
+  /** http://127.0.0.1:<port>/ */
+  url: URL;
+  /** ws://127.0.0.1:<port>/ws/notifications */
+  socketUrl: string;
+  jwtSecret: string;
+  bridgeToken: string;
+  /** fetch against the gateway, path relative to its root. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real worker (wrangler.toml, workerd) on a free loopback port
+ * with fresh secrets and no persisted state; `vars` override settings.
+ */
+export async function startGateway(vars: Record<string, string> = {}): Promise<Gateway> {
+  const jwtSecret = randomBytes(32).toString("hex");
+  const bridgeToken = randomBytes(32).toString("hex");
+  const bindings: Record<string, { type: "plain_text" | "secret_text"; value: string }> = {
+    DESKTOP_JWT_SECRET: { type: "secret_text", value: jwtSecret },
+    BRIDGE_TOKEN: { type: "secret_text", value: bridgeToken },
+  };
+  for (const [name, value] of Object.entries(vars)) bindings[name] = { type: "plain_text", value };
+  const worker = await unstable_startWorker({
+    config: `${ROOT}wrangler.toml`,
+    envFiles: [],
+    bindings,
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      persist: false,
+      logLevel: "warn",
+      watch: false,
+    },
+  });
+  await worker.ready;
+  const url = await worker.url;
+  return {
+    url,
+    socketUrl: new URL("/ws/notifications", url).href.replace(/^http/, "ws"),
+    jwtSecret,
+    bridgeToken,
+    fetch: (path, init) => fetch(new URL(path, url), init),
+    stop: () => worker.dispose(),
+  };
+}

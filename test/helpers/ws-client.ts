@@ -1,0 +1,97 @@
+import WebSocket from "ws";
+
+export interface Frame {
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * A real `ws` client that queues every frame, so a test can await the next
+ * one or the close, each with a deadline (a missing frame fails, not hangs).
+ */
+export class TestSocket {
+  readonly ws: WebSocket;
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private waiters: Array<() => void> = [];
+
+  constructor(url: string, options?: WebSocket.ClientOptions) {
+    this.ws = new WebSocket(url, options);
+    this.ws.on("message", (data, isBinary) => {
+      this.frames.push(isBinary ? { type: "(binary)" } : (JSON.parse(data.toString()) as Frame));
+      this.wake();
+    });
+    this.closed = new Promise((resolve) => {
+      this.ws.on("close", (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+        this.wake();
+      });
+    });
+    this.ws.on("error", () => this.wake());
+  }
+
+  opened(): Promise<void> {
+    if (this.ws.readyState === WebSocket.OPEN) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.ws.once("open", () => resolve());
+      this.ws.once("error", reject);
+      this.ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** The next frame not yet taken, optionally skipping heartbeat pings. */
+  async next({ timeoutMs = 5000, skipPings = true } = {}): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.frames.findIndex((frame) => !(skipPings && frame.type === "ping"));
+      if (index >= 0) {
+        const [frame] = this.frames.splice(0, index + 1).slice(-1);
+        return frame!;
+      }
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error("socket closed before the next frame");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no frame within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for the close, failing after the deadline. */
+  async waitClosed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    return Promise.race([
+      this.closed,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`not closed within ${timeoutMs} ms`)), timeoutMs),
+      ),
+    ]);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Opens a legacy socket and authenticates; resolves with the socket once `auth_ok` arrived. */
+export async function connectLegacy(socketUrl: string, token: string): Promise<TestSocket> {
+  const socket = new TestSocket(socketUrl);
+  await socket.opened();
+  socket.send({ type: "auth", token });
+  const frame = await socket.next();
+  if (frame.type !== "auth_ok") throw new Error(`expected auth_ok, got ${JSON.stringify(frame)}`);
+  return socket;
+}
