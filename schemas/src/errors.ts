@@ -29,8 +29,12 @@ export const ERRORS = {
   missingDispatchFields: { code: 40002, status: 400, message: "Missing 'user' or 'notification'" }, // legacy
   invalidDispatch: { code: 40003, status: 400, message: "invalid dispatch" },
   invalidRequest: { code: 40004, status: 400, message: "invalid request" },
+  invalidFrame: { code: 40005, status: 400, message: "invalid frame" },
+  tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
+  tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
   bridgeUnauthorized: { code: 40101, status: 401, message: "unauthorized: missing or invalid bridge token" },
   notFound: { code: 40401, status: 404, message: "not found" },
+  notificationNotFound: { code: 40402, status: 404, message: "not found: no such notification in this inbox" },
   methodNotAllowed: { code: 40501, status: 405, message: "method not allowed" },
   bodyTooLarge: { code: 41301, status: 413, message: "limit reached: request body too large" },
   upgradeRequired: { code: 42601, status: 426, message: "upgrade required: expected a WebSocket upgrade" },

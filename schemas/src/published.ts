@@ -1,5 +1,21 @@
 import type { z } from "zod";
-import { DispatchRequest, DispatchResponse } from "./dispatch.js";
+import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
+import {
+  InboxChangeResponse,
+  InboxListQuery,
+  InboxListResponse,
+  InboxNotification,
+  MarkReadRequest,
+  MarkUnreadRequest,
+} from "./inbox.js";
+import {
+  AuthOkV2Frame,
+  DeletedFrame,
+  ErrorFrame,
+  NotificationV2Frame,
+  ReadFrame,
+  UnreadFrame,
+} from "./ws-frames-v2.js";
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
@@ -22,4 +38,18 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   PingFrame,
   PongFrame,
   NotificationFrame,
+  DispatchBatchRequest,
+  DispatchBatchResponse,
+  InboxNotification,
+  InboxListQuery,
+  InboxListResponse,
+  MarkReadRequest,
+  MarkUnreadRequest,
+  InboxChangeResponse,
+  AuthOkV2Frame,
+  NotificationV2Frame,
+  ReadFrame,
+  UnreadFrame,
+  DeletedFrame,
+  ErrorFrame,
 };
