@@ -1,0 +1,62 @@
+import { getPreferenceValues } from "@raycast/api";
+import { DEFAULT_LIST_SIZE, MAX_LIST_SIZE } from "../lib/config";
+import { readTokenClaims } from "../lib/jwt";
+import { TokenManager } from "../lib/tokens";
+import type { TerminalApp } from "../lib/claude-code";
+import { ApiClient, parseServerUrl } from "./client";
+import { getServerMetadata } from "./getServerMetadata";
+import { oauthClientFor, raycastTokenStore } from "./oauth";
+import { refreshTokens } from "./refreshTokens";
+
+/** The preferences, read and checked in one place. */
+export interface Settings {
+  serverUrl: URL;
+  listSize: number;
+  showCountAtZero: boolean;
+  banners: boolean;
+  terminalApp: TerminalApp;
+  claudeWorkingDirectory: string;
+  claudePath: string | undefined;
+}
+
+export function getSettings(): Settings {
+  const preferences = getPreferenceValues<Preferences>();
+  const listSize = Number(preferences.listSize);
+  const terminal = preferences.terminalApp;
+  return {
+    serverUrl: parseServerUrl(preferences.serverUrl),
+    listSize: Number.isInteger(listSize) && listSize > 0 ? Math.min(listSize, MAX_LIST_SIZE) : DEFAULT_LIST_SIZE,
+    showCountAtZero: preferences.showCountAtZero === true,
+    banners: preferences.banners !== false,
+    terminalApp: terminal === "iterm" || terminal === "ghostty" ? terminal : "terminal",
+    claudeWorkingDirectory: preferences.claudeWorkingDirectory?.trim() || "~",
+    claudePath: preferences.claudePath?.trim() || undefined,
+  };
+}
+
+export interface Session {
+  settings: Settings;
+  client: ApiClient;
+  tokens: TokenManager;
+  /** The signed-in user from the stored token, or undefined when signed out. */
+  username(): Promise<string | undefined>;
+}
+
+/** The client of the configured server with this Mac's sign-in for it. */
+export function getSession(): Session {
+  const settings = getSettings();
+  const store = raycastTokenStore(oauthClientFor(settings.serverUrl));
+  const tokens = new TokenManager(store, async (refreshToken) => {
+    const { tokenEndpoint } = await getServerMetadata(settings.serverUrl.href);
+    return refreshTokens(tokenEndpoint, refreshToken);
+  });
+  return {
+    settings,
+    client: new ApiClient({ serverUrl: settings.serverUrl.href, tokens }),
+    tokens,
+    async username() {
+      const stored = await store.get();
+      return stored ? readTokenClaims(stored.accessToken).sub : undefined;
+    },
+  };
+}

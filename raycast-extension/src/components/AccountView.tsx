@@ -1,0 +1,67 @@
+import {
+  Action,
+  ActionPanel,
+  Alert,
+  Color,
+  Icon,
+  List,
+  Toast,
+  confirmAlert,
+  showToast,
+  useNavigation,
+} from "@raycast/api";
+import { usePromise } from "@raycast/utils";
+import { signOut } from "../api/oauth";
+import type { Inbox } from "../hooks/useInbox";
+import { getErrorMessage } from "../lib/errors";
+import { connectionLabel } from "../lib/format";
+
+/** The old app's settings view: who is signed in, to which server, the connection; sign out. */
+export function AccountView({ inbox }: { inbox: Inbox }) {
+  const { pop } = useNavigation();
+  const { data: username, isLoading } = usePromise(() => inbox.session.username());
+  const { serverUrl } = inbox.session.settings;
+  const connected = inbox.connection?.status === "connected";
+
+  async function handleSignOut() {
+    const confirmed = await confirmAlert({
+      title: "Sign out?",
+      message: `This Mac stops receiving notifications from ${serverUrl.host} until you sign in again.`,
+      primaryAction: { title: "Sign out", style: Alert.ActionStyle.Destructive },
+    });
+    if (!confirmed) return;
+    try {
+      await signOut(serverUrl);
+      await showToast({ style: Toast.Style.Success, title: "Signed out" });
+      pop();
+      inbox.revalidate();
+    } catch (error) {
+      await showToast({ style: Toast.Style.Failure, title: "Failed to sign out", message: getErrorMessage(error) });
+    }
+  }
+
+  const actions = (
+    <ActionPanel>
+      <Action title="Sign out" icon={Icon.Logout} style={Action.Style.Destructive} onAction={handleSignOut} />
+      <Action.OpenInBrowser title="Open Server" url={serverUrl.href} />
+    </ActionPanel>
+  );
+  return (
+    <List isLoading={isLoading} navigationTitle="Account and Connection">
+      <List.Item
+        title="Signed in as"
+        icon={Icon.Person}
+        accessories={[{ text: username ?? "signed out" }]}
+        actions={actions}
+      />
+      <List.Item title="Server" icon={Icon.Globe} accessories={[{ text: serverUrl.host }]} actions={actions} />
+      <List.Item
+        title="Connection"
+        icon={{ source: Icon.Dot, tintColor: connected ? Color.Green : Color.Orange }}
+        accessories={[{ text: connectionLabel(inbox.connection) }]}
+        actions={actions}
+      />
+      <List.Item title="Unread" icon={Icon.Bell} accessories={[{ text: String(inbox.unread) }]} actions={actions} />
+    </List>
+  );
+}
