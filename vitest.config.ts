@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // One runner for every package. Each project names where its tests live;
@@ -25,6 +26,29 @@ export default defineConfig({
           root: "test",
           include: ["**/*.test.ts"],
           globalSetup: ["./global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // @raycast/api is types only: its one accepted test double records the rendered tree.
+        // @raycast/utils is inlined so that its own @raycast/api imports get the double too.
+        resolve: {
+          alias: {
+            "@raycast/api": fileURLToPath(new URL("./raycast-extension/test/double/raycast-api.ts", import.meta.url)),
+          },
+        },
+        test: {
+          name: "raycast",
+          root: "raycast-extension",
+          include: ["test/**/*.test.{ts,tsx}"],
+          server: { deps: { inline: ["@raycast/utils"] } },
+          env: {
+            CLOUDFLARE_CF_FETCH_ENABLED: "false",
+            WRANGLER_SEND_METRICS: "false",
+            WRANGLER_HIDE_BANNER: "true",
+            WRANGLER_SEND_ERROR_REPORTS: "false",
+          },
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
