@@ -25,6 +25,8 @@ npm run --silent typecheck || status=1
 
 step "lint"
 npx eslint . || status=1
+# The Raycast extension lints with Raycast's own config (ray lint needs the network).
+(cd raycast-extension && npx eslint .) || status=1
 npx prettier --check . >/dev/null || { npx prettier --list-different .; status=1; }
 
 step "tests"

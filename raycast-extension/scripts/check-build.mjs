@@ -1,5 +1,6 @@
 // Builds the extension as the store would (`ray build -e dist`, which also
-// type-checks) into a temporary directory, so CI proves it builds.
+// type-checks src/) into a temporary directory, so CI proves it builds; then
+// type-checks the tests against the raycast-env.d.ts that build generated.
 // `ray build` runs ./node_modules/.bin/tsc; in this npm workspace TypeScript
 // is hoisted to the root, so link it there first.
 import { execFileSync } from "node:child_process";
@@ -27,7 +28,8 @@ try {
   for (const command of ["inbox.js", "menu-bar.js", "run-script.js"]) {
     if (!existsSync(join(output, command))) throw new Error(`ray build did not produce ${command}`);
   }
-  console.log(`ray build: ok (${output})`);
+  console.log("ray build: ok");
+  execFileSync(localTsc, ["-p", "test/tsconfig.json"], { cwd: root, stdio: "inherit" });
 } finally {
   rmSync(output, { recursive: true, force: true });
 }

@@ -28,14 +28,19 @@ const BELL_ICON = { source: { light: "bell.png", dark: "bell@dark.png" } };
  * twice for the same id (seen ids persist in LocalStorage). The first sync of
  * an account only remembers ids: old notifications are not news.
  */
-async function showBanners(result: SyncResult, show: boolean): Promise<void> {
+export async function showBanners(
+  result: SyncResult,
+  show: boolean,
+  runOsascript: (args: string[]) => Promise<unknown> = (args) => promisify(execFile)(OSASCRIPT_PATH, args),
+): Promise<void> {
   if (result.added.length === 0) return;
   const seen = parseSeenIds(await LocalStorage.getItem<string>(STORAGE_KEYS.bannerSeenIds));
   const plan = planBanners(result.added, seen);
   await LocalStorage.setItem(STORAGE_KEYS.bannerSeenIds, JSON.stringify(plan.seenIds));
   if (!show || !result.hadCursor) return;
   for (const banner of plan.banners) {
-    await promisify(execFile)(OSASCRIPT_PATH, bannerArguments(banner)).catch(() => undefined);
+    // A banner that fails (Notification Center off) must not fail the sync.
+    await runOsascript(bannerArguments(banner)).catch(() => undefined);
   }
 }
 

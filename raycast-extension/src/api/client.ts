@@ -114,9 +114,12 @@ export class ApiClient {
 export async function errorFrom(response: Response): Promise<ApiRequestError> {
   const text = await response.text().catch(() => "");
   try {
-    const body = JSON.parse(text) as { error?: unknown; code?: unknown };
+    // Our catalog's `{"error","code"}`, or OAuth's `{"error","error_description"}` (RFC 6749 §5.2).
+    const body = JSON.parse(text) as { error?: unknown; code?: unknown; error_description?: unknown };
     if (typeof body.error === "string") {
-      return new ApiRequestError(body.error, response.status, typeof body.code === "number" ? body.code : undefined);
+      const message =
+        typeof body.error_description === "string" ? `${body.error}: ${body.error_description}` : body.error;
+      return new ApiRequestError(message, response.status, typeof body.code === "number" ? body.code : undefined);
     }
   } catch {
     // Not JSON: a proxy's error page. Say the status instead.

@@ -41,8 +41,8 @@ export const raycast = {
   confirm: true,
   launchCommandError: undefined as Error | undefined,
   /** What OAuth.PKCEClient.authorize answers; tests set it. */
-  authorize: async (_request: { url: string }): Promise<{ authorizationCode: string }> => {
-    throw new Error("no authorization configured in this test");
+  authorize: async (request: { url: string }): Promise<{ authorizationCode: string }> => {
+    throw new Error(`no authorization configured in this test (asked for ${request.url})`);
   },
   environment: {
     launchType: "userInitiated" as string,
@@ -130,7 +130,7 @@ export class Toast {
 
 export async function showToast(options: RecordedToast | string, title?: string, message?: string): Promise<Toast> {
   if (typeof options === "string") return new Toast({ style: options, title: title ?? "", message });
-  return new Toast({ style: Toast.Style.Success, ...options });
+  return new Toast({ ...options, style: options.style ?? Toast.Style.Success });
 }
 export async function showHUD(title: string) {
   raycast.toasts.push({ style: "hud", title });
@@ -209,15 +209,19 @@ export class Cache {
     return existed;
   }
   clear() {
-    for (const key of [...cacheStore.keys()]) if (key.startsWith(`${this.options.namespace ?? ""}:`)) cacheStore.delete(key);
+    for (const key of [...cacheStore.keys()])
+      if (key.startsWith(`${this.options.namespace ?? ""}:`)) cacheStore.delete(key);
   }
   get isEmpty() {
     return cacheStore.size === 0;
   }
-  subscribe(listener: CacheListener) {
+  // Raycast's utils pass it around unbound (useSyncExternalStore).
+  subscribe = (listener: CacheListener) => {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
 }
 
 // --- OAuth ----------------------------------------------------------------------
@@ -285,7 +289,10 @@ export const List = Object.assign(host("List", ["searchBarAccessory"]), {
   Item: ListItem,
   Section: host("List.Section"),
   EmptyView: host("List.EmptyView", ["actions"]),
-  Dropdown: Object.assign(host("List.Dropdown"), { Item: host("List.Dropdown.Item"), Section: host("List.Dropdown.Section") }),
+  Dropdown: Object.assign(host("List.Dropdown"), {
+    Item: host("List.Dropdown.Item"),
+    Section: host("List.Dropdown.Section"),
+  }),
 });
 
 const Metadata = Object.assign(host("Detail.Metadata"), {

@@ -6,13 +6,30 @@ import type { ReactElement } from "react";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
+// Quiet, expected noise only: React 19 deprecates react-test-renderer (still
+// the renderer that exposes host elements), live socket frames update state
+// between act() turns, and React logs errors an error boundary handled.
+const EXPECTED_NOISE = [/^react-test-renderer is deprecated/, /was not wrapped in act/];
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  if (typeof args[0] === "string" && EXPECTED_NOISE.some((pattern) => pattern.test(args[0] as string))) return;
+  if (args.some((arg) => arg instanceof Error && arg.name === "AuthRequiredError")) return;
+  consoleError(...args);
+};
+
 export interface Rendered {
   renderer: ReactTestRenderer;
   /** Every element of a Raycast component type, e.g. "List.Item". */
   all(type: string): ReactTestInstance[];
-  /** The one action titled `title` under `within` (or anywhere); throws naming the titles there are. */
+  /** The first action (or menu-bar item) titled `title` under `within` (or anywhere); throws naming the titles there are. */
   action(title: string, within?: ReactTestInstance): ReactTestInstance;
   unmount(): Promise<void>;
+}
+
+/** Actions of panels and the menu bar's items: what a user can trigger. */
+function isAction(node: ReactTestInstance): boolean {
+  const type = String(node.type);
+  return typeof node.type === "string" && (type.startsWith("Action") || type === "MenuBarExtra.Item");
 }
 
 export async function render(element: ReactElement): Promise<Rendered> {
@@ -25,12 +42,10 @@ export async function render(element: ReactElement): Promise<Rendered> {
     renderer,
     all,
     action(title, within) {
-      const actions = (within ?? renderer.root).findAll(
-        (node) => typeof node.type === "string" && node.type.startsWith("Action") && node.props.title === title,
-      );
+      const actions = (within ?? renderer.root).findAll((node) => isAction(node) && node.props.title === title);
       if (actions.length === 0) {
         const titles = (within ?? renderer.root)
-          .findAll((node) => typeof node.type === "string" && node.type.startsWith("Action") && !!node.props.title)
+          .findAll((node) => isAction(node) && !!node.props.title)
           .map((node) => node.props.title as string);
         throw new Error(`no action "${title}"; actions: ${titles.join(", ")}`);
       }

@@ -34,7 +34,9 @@ export class MemoryTokenStore implements TokenStore {
 
 /** A client of the gateway signed in as `user` with a fresh token (no refresh token). */
 export async function clientFor(gateway: Gateway, user: string, expiresIn = 3600) {
-  const store = new MemoryTokenStore({ accessToken: await mintToken({ secret: gateway.jwtSecret, sub: user, expiresIn }) });
+  const store = new MemoryTokenStore({
+    accessToken: await mintToken({ secret: gateway.jwtSecret, sub: user, expiresIn }),
+  });
   const tokens = new TokenManager(store, async () => {
     throw new Error("no refresh in this test");
   });

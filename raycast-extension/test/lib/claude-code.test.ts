@@ -28,11 +28,16 @@ describe("Open in Claude Code", () => {
     execFileSync("/bin/mkdir", [workdir]);
     // A stand-in `claude` that records its working directory and arguments.
     const fakeClaude = join(dir, "claude");
-    writeFileSync(fakeClaude, `#!/bin/sh\npwd > "${dir}/cwd"\nprintf %s "$1" > "${dir}/prompt"\necho "$#" > "${dir}/argc"\n`);
+    writeFileSync(
+      fakeClaude,
+      `#!/bin/sh\npwd > "${dir}/cwd"\nprintf %s "$1" > "${dir}/prompt"\necho "$#" > "${dir}/argc"\n`,
+    );
     chmodSync(fakeClaude, 0o755);
     const script = join(dir, "launch.sh");
     const prompt = claudePrompt(notification(1, { message: HOSTILE, script: "revenue" }));
-    writeFileSync(script, launcherScript({ claudePath: fakeClaude, workingDirectory: workdir, prompt }), { mode: 0o700 });
+    writeFileSync(script, launcherScript({ claudePath: fakeClaude, workingDirectory: workdir, prompt }), {
+      mode: 0o700,
+    });
     execFileSync("/bin/sh", [script]);
     expect(readFileSync(join(dir, "cwd"), "utf8").trim()).toBe(workdir);
     expect(readFileSync(join(dir, "prompt"), "utf8")).toBe(prompt);
@@ -41,7 +46,9 @@ describe("Open in Claude Code", () => {
   });
 
   it("quotes the notification in the prompt and bounds its size", () => {
-    const prompt = claudePrompt(notification(1, { title: "Revenue drop", message: "line 1\nline 2\u0007", script: "rev" }));
+    const prompt = claudePrompt(
+      notification(1, { title: "Revenue drop", message: "line 1\nline 2\u0007", script: "rev" }),
+    );
     expect(prompt).toContain("> Title: Revenue drop");
     expect(prompt).toContain("> Script: rev.py");
     expect(prompt).toContain("> line 1\n> line 2");

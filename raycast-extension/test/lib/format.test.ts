@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { connectionLabel, detailMarkdown, menuBarTitle, preview, relativeTime, scriptFileName } from "../../src/lib/format";
+import {
+  connectionLabel,
+  detailMarkdown,
+  menuBarTitle,
+  preview,
+  relativeTime,
+  scriptFileName,
+} from "../../src/lib/format";
 import { notification } from "./fixtures";
 
 const NOW = Date.parse("2026-01-30T12:00:00Z");

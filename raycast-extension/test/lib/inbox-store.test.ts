@@ -26,7 +26,11 @@ describe("inbox store", () => {
   });
 
   it("keeps only the newest `limit`", () => {
-    const state = mergeNotifications(emptyInbox(ACCOUNT), [1, 2, 3, 4, 5].map((seq) => notification(seq)), 3);
+    const state = mergeNotifications(
+      emptyInbox(ACCOUNT),
+      [1, 2, 3, 4, 5].map((seq) => notification(seq)),
+      3,
+    );
     expect(state.notifications.map((item) => item.seq)).toEqual([5, 4, 3]);
     expect(state.cursor).toBe(5);
   });

@@ -17,9 +17,13 @@ describe("token manager", () => {
   it("hands out a token that is far from expiry without refreshing", async () => {
     const store = new MemoryTokenStore({ accessToken: "a", refreshToken: "r", expiresAt: NOW + 3_600_000 });
     let refreshed = 0;
-    const manager = new TokenManager(store, async () => ((refreshed += 1), { access_token: "b", token_type: "Bearer" }), {
-      now: () => NOW,
-    });
+    const manager = new TokenManager(
+      store,
+      async () => ((refreshed += 1), { access_token: "b", token_type: "Bearer" }),
+      {
+        now: () => NOW,
+      },
+    );
     expect(await manager.getAccessToken()).toBe("a");
     expect(refreshed).toBe(0);
   });

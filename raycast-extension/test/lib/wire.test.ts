@@ -19,7 +19,15 @@ describe("wire parsing", () => {
   });
 
   it("ignores what it does not understand instead of crashing", () => {
-    for (const data of ["", "null", "[]", "{", '{"type":"read","ids":[1]}', '{"type":"notification","id":"x"}', '{"type":"nope"}']) {
+    for (const data of [
+      "",
+      "null",
+      "[]",
+      "{",
+      '{"type":"read","ids":[1]}',
+      '{"type":"notification","id":"x"}',
+      '{"type":"nope"}',
+    ]) {
       expect(parseServerFrame(data)).toBeUndefined();
     }
   });

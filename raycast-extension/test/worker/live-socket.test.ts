@@ -8,7 +8,13 @@ import { TokenManager } from "../../src/lib/tokens";
 import { MemoryTokenStore, clientFor, dispatch, mintToken, startGateway, type Gateway } from "../helpers/server";
 
 // Short timers via the policy (the production values are 1 s → 30 s).
-const FAST: ReconnectPolicy = { minDelayMs: 100, maxDelayMs: 400, growthFactor: 2, minUptimeMs: 200, connectTimeoutMs: 2_000 };
+const FAST: ReconnectPolicy = {
+  minDelayMs: 100,
+  maxDelayMs: 400,
+  growthFactor: 2,
+  minUptimeMs: 200,
+  connectTimeoutMs: 2_000,
+};
 
 let gateway: Gateway;
 beforeAll(async () => {

@@ -97,7 +97,12 @@ describe("sync over HTTP with the cursor (real worker)", () => {
     const burst = [];
     for (let index = 0; index < 5; index += 1) burst.push(await dispatch(gateway, "sync-dee"));
     const result = await syncInbox(dee.repository, dee.fetchPage, { limit: 3 });
-    expect(result.state.notifications.map((item) => item.seq)).toEqual(burst.slice(-3).reverse().map((item) => item.seq));
+    expect(result.state.notifications.map((item) => item.seq)).toEqual(
+      burst
+        .slice(-3)
+        .reverse()
+        .map((item) => item.seq),
+    );
     expect(result.added).toHaveLength(3);
     expect(result.state.cursor).toBe(burst[4]!.seq);
   });
