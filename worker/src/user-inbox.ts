@@ -9,6 +9,7 @@ import {
   errorBody,
   type DispatchResponse,
   type InboxChangeResponse,
+  type InboxDiagnostics,
   type InboxListQuery,
   type InboxListResponse,
   type InboxNotification,
@@ -52,6 +53,8 @@ export class UserInbox extends DurableObject<Env> {
     });
     // v2 heartbeats are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(V2_PING, V2_PONG));
+    // Counts wake-ups from eviction: an operational figure, and the proof in tests.
+    this.store.nextMeta("object_starts");
   }
 
   /** A socket handed over by the worker, already authenticated. */
@@ -94,6 +97,21 @@ export class UserInbox extends DurableObject<Env> {
 
   async deleteNotifications(ids: string[]): Promise<InboxChangeResponse> {
     return this.onDelete(ids);
+  }
+
+  /** What an operator needs to see when "alice got nothing": sockets, inbox, wake-ups. */
+  async diagnostics(username: string): Promise<InboxDiagnostics> {
+    return {
+      username,
+      sockets: {
+        legacy: this.openSockets(PROTOCOL_TAG.legacy).length,
+        v2: this.openSockets(PROTOCOL_TAG.v2).length,
+      },
+      cursor: this.store.cursor(),
+      stored: this.store.count(),
+      unread: this.store.unreadCount(),
+      object_starts: this.store.meta("object_starts"),
+    };
   }
 
   /** Open sockets of this user, from the runtime's list (survives hibernation). */
@@ -271,7 +289,8 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   private refuseFrame(ws: WebSocket, detail: string): void {
-    this.send(ws, JSON.stringify({ type: "error", ...errorBody(ERRORS.invalidFrame, detail) }));
+    const { error, code } = errorBody(ERRORS.invalidFrame, detail);
+    this.send(ws, JSON.stringify({ type: "error", code, message: error }));
   }
 
   /** Writes a frame; a failed send closes that socket with 1011 and counts as not sent. */
