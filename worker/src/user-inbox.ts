@@ -181,11 +181,17 @@ export class UserInbox extends DurableObject<Env> {
   private onDispatch(notification: Notification): DispatchResponse {
     const { seq, duplicate } = this.store.store(notification);
     if (duplicate) return { sent: 0, stored: true, seq, duplicate: true };
-    const legacy = JSON.stringify({ type: "notification", ...notification });
-    const v2 = v2Frame({ ...notification, seq, read: false });
     let sent = 0;
-    for (const ws of this.openSockets()) {
-      if (this.send(ws, readAttachment(ws)?.protocol === "v2" ? v2 : legacy)) sent += 1;
+    // Sockets are found by protocol tag: no attachment is deserialized on the hot path.
+    const v2Sockets = this.openSockets(PROTOCOL_TAG.v2);
+    if (v2Sockets.length > 0) {
+      const frame = v2Frame({ ...notification, seq, read: false });
+      for (const ws of v2Sockets) if (this.send(ws, frame)) sent += 1;
+    }
+    const legacySockets = this.openSockets(PROTOCOL_TAG.legacy);
+    if (legacySockets.length > 0) {
+      const frame = JSON.stringify({ type: "notification", ...notification });
+      for (const ws of legacySockets) if (this.send(ws, frame)) sent += 1;
     }
     this.log.debug("dispatched", { seq, sent });
     return { sent, stored: true, seq };
