@@ -60,6 +60,23 @@ export const InboxChangeResponse = z
   .meta({ id: "InboxChangeResponse", title: "InboxChangeResponse" });
 export type InboxChangeResponse = z.infer<typeof InboxChangeResponse>;
 
+/** `GET /bridge/v1/inbox/<user>`: one user's state, for operators. */
+export const InboxDiagnostics = z
+  .object({
+    username: z.string(),
+    sockets: z.object({ legacy: z.number().int().min(0), v2: z.number().int().min(0) }),
+    cursor: Seq,
+    stored: z.number().int().min(0),
+    unread: z.number().int().min(0),
+    object_starts: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: "Times the user's object was (re)started, e.g. after eviction." }),
+  })
+  .meta({ id: "InboxDiagnostics", title: "InboxDiagnostics" });
+export type InboxDiagnostics = z.infer<typeof InboxDiagnostics>;
+
 /** Validates with a schema, answering the catalog's invalid-request error. */
 export function validateRequest<T extends z.ZodType>(schema: T, value: unknown): Validation<z.output<T>> {
   const result = schema.safeParse(value);

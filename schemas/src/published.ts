@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
 import {
   InboxChangeResponse,
+  InboxDiagnostics,
   InboxListQuery,
   InboxListResponse,
   InboxNotification,
@@ -46,6 +47,7 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   MarkReadRequest,
   MarkUnreadRequest,
   InboxChangeResponse,
+  InboxDiagnostics,
   AuthOkV2Frame,
   NotificationV2Frame,
   ReadFrame,

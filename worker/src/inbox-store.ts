@@ -49,6 +49,10 @@ export class InboxStore {
     return this.meta("cursor");
   }
 
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM notifications").one().n;
+  }
+
   unreadCount(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM notifications WHERE read = 0").one().n;
   }

@@ -2,7 +2,12 @@ import { AutoRouter, type IRequest } from "itty-router";
 import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { ApiError, ERRORS, errorResponse, json } from "./errors.js";
-import { handleBridgeDispatch, handleBridgeDispatchBatch, handleBridgeHealth } from "./handlers/bridge.js";
+import {
+  handleBridgeDispatch,
+  handleBridgeDispatchBatch,
+  handleBridgeHealth,
+  handleBridgeInboxGet,
+} from "./handlers/bridge.js";
 import {
   handleNotificationDelete,
   handleNotificationsList,
@@ -27,6 +32,7 @@ export const PATHS = {
   bridgeDispatch: "/bridge/v1/dispatch",
   bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
   bridgeHealth: "/bridge/v1/health",
+  bridgeInbox: "/bridge/v1/inbox/:user",
 } as const;
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
@@ -55,7 +61,8 @@ router
   .delete(PATHS.notification, ensureUserToken, handleNotificationDelete)
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
   .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
-  .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth);
+  .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
+  .get(PATHS.bridgeInbox, ensureBridgeToken, handleBridgeInboxGet);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

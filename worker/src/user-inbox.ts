@@ -9,6 +9,7 @@ import {
   errorBody,
   type DispatchResponse,
   type InboxChangeResponse,
+  type InboxDiagnostics,
   type InboxListQuery,
   type InboxListResponse,
   type InboxNotification,
@@ -52,6 +53,8 @@ export class UserInbox extends DurableObject<Env> {
     });
     // v2 heartbeats are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(V2_PING, V2_PONG));
+    // Counts wake-ups from eviction: an operational figure, and the proof in tests.
+    this.store.nextMeta("object_starts");
   }
 
   /** A socket handed over by the worker, already authenticated. */
@@ -94,6 +97,21 @@ export class UserInbox extends DurableObject<Env> {
 
   async deleteNotifications(ids: string[]): Promise<InboxChangeResponse> {
     return this.onDelete(ids);
+  }
+
+  /** What an operator needs to see when "alice got nothing": sockets, inbox, wake-ups. */
+  async diagnostics(username: string): Promise<InboxDiagnostics> {
+    return {
+      username,
+      sockets: {
+        legacy: this.openSockets(PROTOCOL_TAG.legacy).length,
+        v2: this.openSockets(PROTOCOL_TAG.v2).length,
+      },
+      cursor: this.store.cursor(),
+      stored: this.store.count(),
+      unread: this.store.unreadCount(),
+      object_starts: this.store.meta("object_starts"),
+    };
   }
 
   /** Open sockets of this user, from the runtime's list (survives hibernation). */
@@ -163,11 +181,17 @@ export class UserInbox extends DurableObject<Env> {
   private onDispatch(notification: Notification): DispatchResponse {
     const { seq, duplicate } = this.store.store(notification);
     if (duplicate) return { sent: 0, stored: true, seq, duplicate: true };
-    const legacy = JSON.stringify({ type: "notification", ...notification });
-    const v2 = v2Frame({ ...notification, seq, read: false });
     let sent = 0;
-    for (const ws of this.openSockets()) {
-      if (this.send(ws, readAttachment(ws)?.protocol === "v2" ? v2 : legacy)) sent += 1;
+    // Sockets are found by protocol tag: no attachment is deserialized on the hot path.
+    const v2Sockets = this.openSockets(PROTOCOL_TAG.v2);
+    if (v2Sockets.length > 0) {
+      const frame = v2Frame({ ...notification, seq, read: false });
+      for (const ws of v2Sockets) if (this.send(ws, frame)) sent += 1;
+    }
+    const legacySockets = this.openSockets(PROTOCOL_TAG.legacy);
+    if (legacySockets.length > 0) {
+      const frame = JSON.stringify({ type: "notification", ...notification });
+      for (const ws of legacySockets) if (this.send(ws, frame)) sent += 1;
     }
     this.log.debug("dispatched", { seq, sent });
     return { sent, stored: true, seq };
@@ -271,7 +295,8 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   private refuseFrame(ws: WebSocket, detail: string): void {
-    this.send(ws, JSON.stringify({ type: "error", ...errorBody(ERRORS.invalidFrame, detail) }));
+    const { error, code } = errorBody(ERRORS.invalidFrame, detail);
+    this.send(ws, JSON.stringify({ type: "error", code, message: error }));
   }
 
   /** Writes a frame; a failed send closes that socket with 1011 and counts as not sent. */

@@ -1,5 +1,6 @@
 import {
   DispatchBatchRequest,
+  Username,
   errorBody,
   newNotificationId,
   toLegacyTimestamp,
@@ -11,12 +12,15 @@ import {
   type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
+import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { connectionRegistry } from "../connection-registry.js";
 import type { Env } from "../env.js";
 import { json, validated } from "../errors.js";
 import { readJsonBody } from "../middleware.js";
 import { userInbox } from "../user-inbox.js";
+
+const UserParams = z.object({ user: Username });
 
 /** `POST /bridge/v1/dispatch`: store one notification and send it to every socket of its user. */
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
@@ -62,6 +66,12 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
 export async function handleBridgeHealth(_request: IRequest, env: Env): Promise<Response> {
   const health: HealthResponse = await connectionRegistry(env).snapshot();
   return json(health);
+}
+
+/** `GET /bridge/v1/inbox/<user>`: sockets, cursor, counts and wake-ups of one user's object. */
+export async function handleBridgeInboxGet(request: IRequest, env: Env): Promise<Response> {
+  const { user } = validated(validateRequest(UserParams, request.params));
+  return json(await userInbox(env, user).diagnostics(user));
 }
 
 /** Fills in what a caller may leave out: a time-ordered id and the current time. */
