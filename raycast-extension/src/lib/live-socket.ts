@@ -36,6 +36,9 @@ export interface LiveInbox {
   close(): void;
 }
 
+/** How long a closing socket waits for the server's close before dropping the connection. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
 /** Close code of the gateway for a token it no longer accepts (schemas CLOSE_CODES.authFailed). */
 const CLOSE_AUTH_FAILED = 4401;
 
@@ -48,7 +51,11 @@ const CLOSE_AUTH_FAILED = 4401;
 function authorizedWebSocket(currentToken: () => string, onUnauthorized: () => void) {
   return class AuthorizedWebSocket extends WS {
     constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols ?? [], { headers: { Authorization: `Bearer ${currentToken()}` } });
+      // A short closeTimeout: workerd can keep the TCP connection of a closed socket open.
+      super(address, protocols ?? [], {
+        headers: { Authorization: `Bearer ${currentToken()}` },
+        closeTimeout: CLOSE_TIMEOUT_MS,
+      });
       // ws reports a refused upgrade as an error naming the status.
       this.on("error", (error: Error) => {
         if (/Unexpected server response: 401$/.test(error.message)) onUnauthorized();
