@@ -1,13 +1,12 @@
-import { Action, ActionPanel, Icon, List, Toast, showToast } from "@raycast/api";
+import { Action, ActionPanel, Icon, List } from "@raycast/api";
 import { useCachedPromise } from "@raycast/utils";
 import { useMemo } from "react";
 import { getScripts } from "./api/getScripts";
-import { runScript } from "./api/runScript";
 import { getSession } from "./api/session";
 import { SHORTCUTS } from "./components/NotificationActions";
+import { ScriptActions } from "./components/ScriptActions";
 import { View } from "./components/View";
 import { AuthRequiredError, getErrorMessage } from "./lib/errors";
-import type { NotificationScript } from "./lib/wire";
 
 /** The user's notification scripts with their last run; running one shows a progress toast. */
 export function RunScript() {
@@ -21,22 +20,6 @@ export function RunScript() {
     { keepPreviousData: true, failureToastOptions: { title: "Failed to load scripts" } },
   );
   if (error instanceof AuthRequiredError) throw error;
-
-  async function handleRun(script: NotificationScript) {
-    const toast = await showToast({ style: Toast.Style.Animated, title: `Running ${script.name}` });
-    try {
-      await runScript(session.client, script.name);
-      toast.style = Toast.Style.Success;
-      toast.title = `Ran ${script.name}`;
-      toast.message = "Its result arrives as a notification";
-      revalidate();
-    } catch (failure) {
-      toast.style = Toast.Style.Failure;
-      toast.title = `Failed to run ${script.name}`;
-      toast.message = getErrorMessage(failure);
-      if (failure instanceof AuthRequiredError) revalidate();
-    }
-  }
 
   return (
     <List isLoading={isLoading} searchBarPlaceholder="Search scripts">
@@ -61,17 +44,7 @@ export function RunScript() {
               ? { text: `last run ${script.lastRun}`, icon: Icon.Clock }
               : { text: "never run", icon: Icon.Clock },
           ]}
-          actions={
-            <ActionPanel title={script.name}>
-              <Action title="Run Script" icon={Icon.Play} onAction={() => handleRun(script)} />
-              <ActionPanel.Section>
-                <Action.CopyToClipboard title="Copy Script Name" content={script.name} shortcut={SHORTCUTS.copy} />
-              </ActionPanel.Section>
-              <ActionPanel.Section>
-                <Action title="Refresh" icon={Icon.ArrowClockwise} shortcut={SHORTCUTS.refresh} onAction={revalidate} />
-              </ActionPanel.Section>
-            </ActionPanel>
-          }
+          actions={<ScriptActions client={session.client} script={script} revalidate={revalidate} />}
         />
       ))}
     </List>

@@ -6,7 +6,6 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { getImage } from "../api/getImage";
-import { runScript } from "../api/runScript";
 import type { Inbox } from "../hooks/useInbox";
 import { claudePrompt, expandHome, launcherScript, resolveClaudePath, terminalCommand } from "../lib/claude-code";
 import { getErrorMessage } from "../lib/errors";
@@ -14,6 +13,7 @@ import { scriptFileName } from "../lib/format";
 import type { InboxNotification } from "../lib/wire";
 import { AccountView } from "./AccountView";
 import { NotificationDetail } from "./NotificationDetail";
+import { runScriptWithToast } from "./ScriptActions";
 
 /** Same shortcuts in every view (STYLE.md §2.6). */
 export const SHORTCUTS = {
@@ -76,20 +76,8 @@ async function openImage(inbox: Inbox, imageUrl: string): Promise<void> {
 }
 
 /** Runs the notification's script again; its result arrives as a new notification. */
-export async function runScriptAgain(inbox: Inbox, stem: string): Promise<void> {
-  const name = scriptFileName(stem);
-  const toast = await showToast({ style: Toast.Style.Animated, title: `Running ${name}` });
-  try {
-    await runScript(inbox.session.client, name);
-    toast.style = Toast.Style.Success;
-    toast.title = `Ran ${name}`;
-    toast.message = "Its result arrives as a notification";
-    inbox.revalidate();
-  } catch (error) {
-    toast.style = Toast.Style.Failure;
-    toast.title = `Failed to run ${name}`;
-    toast.message = getErrorMessage(error);
-  }
+function runScriptAgain(inbox: Inbox, stem: string): Promise<void> {
+  return runScriptWithToast(inbox.session.client, scriptFileName(stem), inbox.revalidate);
 }
 
 /**

@@ -52,10 +52,11 @@ function authorizedWebSocket(currentToken: () => string, onUnauthorized: () => v
   return class AuthorizedWebSocket extends WS {
     constructor(address: string | URL, protocols?: string | string[]) {
       // A short closeTimeout: workerd can keep the TCP connection of a closed socket open.
+      // (`closeTimeout` is newer than @types/ws.)
       super(address, protocols ?? [], {
         headers: { Authorization: `Bearer ${currentToken()}` },
         closeTimeout: CLOSE_TIMEOUT_MS,
-      });
+      } as WS.ClientOptions);
       // ws reports a refused upgrade as an error naming the status.
       this.on("error", (error: Error) => {
         if (/Unexpected server response: 401$/.test(error.message)) onUnauthorized();
