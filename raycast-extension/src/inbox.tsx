@@ -1,6 +1,5 @@
-import { Action, ActionPanel, Icon, List, type LaunchProps } from "@raycast/api";
-import { AccountView } from "./components/AccountView";
-import { SHORTCUTS } from "./components/NotificationActions";
+import { ActionPanel, Icon, List, type LaunchProps } from "@raycast/api";
+import { InboxActions } from "./components/NotificationActions";
 import { NotificationDetail } from "./components/NotificationDetail";
 import { NotificationListItem } from "./components/NotificationListItem";
 import { View } from "./components/View";
@@ -26,13 +25,7 @@ export function Inbox({ notificationId }: InboxLaunchContext) {
 
   const commonActions = (
     <ActionPanel>
-      <Action.Push
-        title="Account and Connection"
-        icon={Icon.Person}
-        shortcut={SHORTCUTS.account}
-        target={<AccountView inbox={inbox} />}
-      />
-      <Action title="Refresh" icon={Icon.ArrowClockwise} shortcut={SHORTCUTS.refresh} onAction={inbox.revalidate} />
+      <InboxActions inbox={inbox} />
     </ActionPanel>
   );
   return (

@@ -161,15 +161,22 @@ export function NotificationActions({
         <Action.CopyToClipboard title="Copy Message" content={notification.message} shortcut={SHORTCUTS.copy} />
         <Action.CopyToClipboard title="Copy Title" content={notification.title} />
       </ActionPanel.Section>
-      <ActionPanel.Section>
-        <Action.Push
-          title="Account and Connection"
-          icon={Icon.Person}
-          shortcut={SHORTCUTS.account}
-          target={<AccountView inbox={inbox} />}
-        />
-        <Action title="Refresh" icon={Icon.ArrowClockwise} shortcut={SHORTCUTS.refresh} onAction={inbox.revalidate} />
-      </ActionPanel.Section>
+      <InboxActions inbox={inbox} />
     </ActionPanel>
+  );
+}
+
+/** Last in every inbox panel, also on the empty list: the account view and refresh. */
+export function InboxActions({ inbox }: { inbox: Inbox }) {
+  return (
+    <ActionPanel.Section>
+      <Action.Push
+        title="Account and Connection"
+        icon={Icon.Person}
+        shortcut={SHORTCUTS.account}
+        target={<AccountView inbox={inbox} />}
+      />
+      <Action title="Refresh" icon={Icon.ArrowClockwise} shortcut={SHORTCUTS.refresh} onAction={inbox.revalidate} />
+    </ActionPanel.Section>
   );
 }

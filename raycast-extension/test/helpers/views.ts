@@ -1,6 +1,8 @@
 import { oauthClientFor } from "../../src/api/oauth";
 import { raycast } from "../double/raycast-api";
-import { mintToken, type Gateway } from "./server";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import type { Rendered } from "./render";
+import { mintToken, startGateway, type Gateway } from "./server";
 
 /** Preferences as a user would set them, pointing at the test gateway. */
 export function usePreferences(gateway: Gateway, overrides: Record<string, unknown> = {}) {
@@ -22,4 +24,27 @@ export async function signInAs(gateway: Gateway, user: string): Promise<void> {
     access_token: accessToken,
     expires_in: 3600,
   });
+}
+
+/**
+ * The per-file harness of view tests: one real gateway for the file, a clean
+ * double and the preferences before each test, the view unmounted after.
+ */
+export function viewHarness() {
+  const harness = { gateway: undefined as unknown as Gateway, view: undefined as Rendered | undefined };
+  beforeAll(async () => {
+    harness.gateway = await startGateway();
+  });
+  afterAll(async () => {
+    await harness.gateway?.stop();
+  });
+  beforeEach(() => {
+    raycast.reset();
+    usePreferences(harness.gateway);
+  });
+  afterEach(async () => {
+    await harness.view?.unmount();
+    harness.view = undefined;
+  });
+  return harness;
 }

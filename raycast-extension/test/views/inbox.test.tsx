@@ -1,29 +1,14 @@
 import { createElement } from "react";
 import type { ReactTestInstance } from "react-test-renderer";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Command, { type InboxLaunchContext } from "../../src/inbox";
 import { raycast } from "../double/raycast-api";
 import { press, render, waitFor, type Rendered } from "../helpers/render";
-import { clientFor, dispatch, startGateway, type Gateway } from "../helpers/server";
-import { signInAs, usePreferences } from "../helpers/views";
+import { clientFor, dispatch } from "../helpers/server";
+import { signInAs, usePreferences, viewHarness } from "../helpers/views";
 import { getNotifications } from "../../src/api/getNotifications";
 
-let gateway: Gateway;
-let view: Rendered | undefined;
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(async () => {
-  await gateway?.stop();
-});
-beforeEach(() => {
-  raycast.reset();
-  usePreferences(gateway);
-});
-afterEach(async () => {
-  await view?.unmount();
-  view = undefined;
-});
+const harness = viewHarness();
 
 /** The command as Raycast launches it (from the root search or the menu bar). */
 function launchInbox(launchContext?: InboxLaunchContext) {
@@ -53,113 +38,118 @@ function tags(item: ReactTestInstance): string[] {
 }
 
 async function serverState(user: string) {
-  const { client } = await clientFor(gateway, user);
+  const { client } = await clientFor(harness.gateway, user);
   return getNotifications(client, { limit: 50 });
 }
 
 describe("Analyst Notifications view (double of @raycast/api, real worker)", () => {
   it("lists newest first; an unread item shows the unread accessory and a Mark as Read action", async () => {
-    await signInAs(gateway, "view-ana");
-    await dispatch(gateway, "view-ana", { title: "Old one", script: "revenue" });
-    await dispatch(gateway, "view-ana", { title: "New one", message: "Revenue **down** 12%" });
-    view = await render(launchInbox());
-    await waitFor(() => expect(items(view!).map((node) => node.props.title)).toEqual(["New one", "Old one"]));
+    await signInAs(harness.gateway, "view-ana");
+    await dispatch(harness.gateway, "view-ana", { title: "Old one", script: "revenue" });
+    await dispatch(harness.gateway, "view-ana", { title: "New one", message: "Revenue **down** 12%" });
+    harness.view = await render(launchInbox());
+    await waitFor(() => expect(items(harness.view!).map((node) => node.props.title)).toEqual(["New one", "Old one"]));
 
-    const item = itemTitled(view, "New one");
+    const item = itemTitled(harness.view!, "New one");
     expect(tags(item)).toEqual(["Unread"]);
     expect(item.props.subtitle).toBe("Revenue **down** 12%");
-    expect(view.action("Mark as Read", item).props.shortcut).toEqual({ modifiers: ["cmd"], key: "u" });
-    expect(view.action("Delete Notification", item).props).toMatchObject({
+    expect(harness.view!.action("Mark as Read", item).props.shortcut).toEqual({ modifiers: ["cmd"], key: "u" });
+    expect(harness.view!.action("Delete Notification", item).props).toMatchObject({
       style: "destructive",
       shortcut: { modifiers: ["ctrl"], key: "x" },
     });
-    expect(view.action("Refresh", item).props.shortcut).toEqual({ modifiers: ["cmd"], key: "r" });
-    expect(() => view!.action("Run Script Again", item)).toThrow(/no action/);
-    const old = itemTitled(view, "Old one");
-    expect(view.action("Run Script Again", old)).toBeTruthy();
+    expect(harness.view!.action("Refresh", item).props.shortcut).toEqual({ modifiers: ["cmd"], key: "r" });
+    expect(() => harness.view!.action("Run Script Again", item)).toThrow(/no action/);
+    const old = itemTitled(harness.view!, "Old one");
+    expect(harness.view!.action("Run Script Again", old)).toBeTruthy();
     const accessories = old.props.accessories as Array<{ tooltip?: string }>;
     expect(accessories.some((accessory) => accessory.tooltip === "Script: revenue.py")).toBe(true);
   });
 
   it("marks as read on the server and in the list, and refreshes the menu bar even when it is disabled", async () => {
-    await signInAs(gateway, "view-ben");
-    const { id } = await dispatch(gateway, "view-ben", { title: "Read me" });
+    await signInAs(harness.gateway, "view-ben");
+    const { id } = await dispatch(harness.gateway, "view-ben", { title: "Read me" });
     raycast.launchCommandError = new Error("command is disabled");
-    view = await render(launchInbox());
-    await waitFor(() => itemTitled(view!, "Read me"));
+    harness.view = await render(launchInbox());
+    await waitFor(() => itemTitled(harness.view!, "Read me"));
 
-    await press(view.action("Mark as Read", itemTitled(view, "Read me")));
-    await waitFor(() => expect(tags(itemTitled(view!, "Read me"))).toEqual([]));
-    expect(view.action("Mark as Unread", itemTitled(view, "Read me"))).toBeTruthy();
+    await press(harness.view!.action("Mark as Read", itemTitled(harness.view!, "Read me")));
+    await waitFor(() => expect(tags(itemTitled(harness.view!, "Read me"))).toEqual([]));
+    expect(harness.view!.action("Mark as Unread", itemTitled(harness.view!, "Read me"))).toBeTruthy();
     expect((await serverState("view-ben")).notifications.find((item) => item.id === id)?.read).toBe(true);
     expect(raycast.toasts.at(-1)).toMatchObject({ style: "success", title: "Marked as read" });
     expect(raycast.launches).toEqual([{ name: "menu-bar", type: "background" }]);
 
-    await press(view.action("Mark as Unread", itemTitled(view, "Read me")));
-    await waitFor(() => expect(tags(itemTitled(view!, "Read me"))).toEqual(["Unread"]));
+    await press(harness.view!.action("Mark as Unread", itemTitled(harness.view!, "Read me")));
+    await waitFor(() => expect(tags(itemTitled(harness.view!, "Read me"))).toEqual(["Unread"]));
     expect((await serverState("view-ben")).unread).toBe(1);
   });
 
   it("deletes on the server and from the list", async () => {
-    await signInAs(gateway, "view-cy");
-    await dispatch(gateway, "view-cy", { title: "Keep" });
-    await dispatch(gateway, "view-cy", { title: "Drop" });
-    view = await render(launchInbox());
-    await waitFor(() => expect(items(view!)).toHaveLength(2));
-    await press(view.action("Delete Notification", itemTitled(view, "Drop")));
-    await waitFor(() => expect(items(view!).map((node) => node.props.title)).toEqual(["Keep"]));
+    await signInAs(harness.gateway, "view-cy");
+    await dispatch(harness.gateway, "view-cy", { title: "Keep" });
+    await dispatch(harness.gateway, "view-cy", { title: "Drop" });
+    harness.view = await render(launchInbox());
+    await waitFor(() => expect(items(harness.view!)).toHaveLength(2));
+    await press(harness.view!.action("Delete Notification", itemTitled(harness.view!, "Drop")));
+    await waitFor(() => expect(items(harness.view!).map((node) => node.props.title)).toEqual(["Keep"]));
     expect((await serverState("view-cy")).notifications.map((item) => item.title)).toEqual(["Keep"]);
   });
 
   it("shows a notification dispatched while the view is open (live socket)", async () => {
-    await signInAs(gateway, "view-dee");
-    await dispatch(gateway, "view-dee", { title: "Before" });
-    view = await render(launchInbox());
-    await waitFor(() => itemTitled(view!, "Before"));
-    await waitFor(() => expect(view!.all("List.Section")[0]?.props.subtitle).toMatch(/Connected as view-dee/));
-    await dispatch(gateway, "view-dee", { title: "Live one" });
-    await waitFor(() => expect(items(view!).map((node) => node.props.title)).toEqual(["Live one", "Before"]));
-    expect(tags(itemTitled(view, "Live one"))).toEqual(["Unread"]);
+    await signInAs(harness.gateway, "view-dee");
+    await dispatch(harness.gateway, "view-dee", { title: "Before" });
+    harness.view = await render(launchInbox());
+    await waitFor(() => itemTitled(harness.view!, "Before"));
+    await waitFor(() => expect(harness.view!.all("List.Section")[0]?.props.subtitle).toMatch(/Connected as view-dee/));
+    await dispatch(harness.gateway, "view-dee", { title: "Live one" });
+    await waitFor(() => expect(items(harness.view!).map((node) => node.props.title)).toEqual(["Live one", "Before"]));
+    expect(tags(itemTitled(harness.view!, "Live one"))).toEqual(["Unread"]);
   });
 
   it("asks to sign in when there is no sign-in, and when the server refuses it", async () => {
-    view = await render(launchInbox());
-    await waitFor(() => expect(view!.all("List.EmptyView")[0]?.props.title).toBe("Sign in to see your notifications"));
-    expect(view.action("Sign in")).toBeTruthy();
-    await view.unmount();
+    harness.view = await render(launchInbox());
+    await waitFor(() =>
+      expect(harness.view!.all("List.EmptyView")[0]?.props.title).toBe("Sign in to see your notifications"),
+    );
+    expect(harness.view!.action("Sign in")).toBeTruthy();
+    await harness.view!.unmount();
 
     // A token signed with another secret: the server answers 401, the sign-in is cleared.
     raycast.reset();
-    usePreferences(gateway);
+    usePreferences(harness.gateway);
     const { oauthClientFor } = await import("../../src/api/oauth");
-    const client = oauthClientFor(new URL(gateway.url.href));
+    const client = oauthClientFor(new URL(harness.gateway.url.href));
     await client.setTokens({ access_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2aWV3LWV2ZSJ9.bad" });
-    view = await render(launchInbox());
-    await waitFor(() => expect(view!.all("List.EmptyView")[0]?.props.title).toMatch(/Sign in again/));
+    harness.view = await render(launchInbox());
+    await waitFor(() => expect(harness.view!.all("List.EmptyView")[0]?.props.title).toMatch(/Sign in again/));
     expect(await client.getTokens()).toBeUndefined();
   });
 
   it("opens the detail of the notification the menu bar was clicked on", async () => {
-    await signInAs(gateway, "view-fay");
-    const { id } = await dispatch(gateway, "view-fay", {
+    await signInAs(harness.gateway, "view-fay");
+    const { id } = await dispatch(harness.gateway, "view-fay", {
       title: "Chart alert",
       message: "See the chart",
       script: "revenue",
       image_url: "/api/notifications/images/missing.png",
     });
-    view = await render(launchInbox({ notificationId: id }));
+    harness.view = await render(launchInbox({ notificationId: id }));
     const detail = await waitFor(() => {
-      const found = view!.all("Detail")[0];
+      const found = harness.view!.all("Detail")[0];
       if (!found) throw new Error("no detail yet");
       return found;
     });
     expect(detail.props.markdown).toContain("# Chart alert\n\nSee the chart");
-    const labels = view.all("Detail.Metadata.Label").map((node) => [node.props.title, node.props.text]);
+    const labels = harness.view!.all("Detail.Metadata.Label").map((node) => [node.props.title, node.props.text]);
     expect(labels).toContainEqual(["Script", "revenue.py"]);
-    expect(view.action("Open in Claude Code").props.shortcut).toEqual({ modifiers: ["cmd", "shift"], key: "return" });
-    expect(view.action("Open Image").props.shortcut).toEqual({ modifiers: ["cmd"], key: "o" });
-    expect(view.action("Copy Message").props.content).toBe("See the chart");
+    expect(harness.view!.action("Open in Claude Code").props.shortcut).toEqual({
+      modifiers: ["cmd", "shift"],
+      key: "return",
+    });
+    expect(harness.view!.action("Open Image").props.shortcut).toEqual({ modifiers: ["cmd"], key: "o" });
+    expect(harness.view!.action("Copy Message").props.content).toBe("See the chart");
     // The server has no such image: the detail drops the chart instead of spinning forever.
-    await waitFor(() => expect(view!.all("Detail")[0]?.props.markdown).not.toContain("Loading the chart"));
+    await waitFor(() => expect(harness.view!.all("Detail")[0]?.props.markdown).not.toContain("Loading the chart"));
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ReactTestInstance } from "react-test-renderer";
 import Command, { showBanners } from "../../src/menu-bar";
 import { getNotifications } from "../../src/api/getNotifications";
@@ -7,25 +7,10 @@ import { InboxRepository, STORAGE_KEYS } from "../../src/lib/storage";
 import { syncInbox } from "../../src/lib/sync";
 import { LocalStorage, raycast } from "../double/raycast-api";
 import { press, render, waitFor, type Rendered } from "../helpers/render";
-import { clientFor, dispatch, startGateway, type Gateway } from "../helpers/server";
-import { signInAs, usePreferences } from "../helpers/views";
+import { clientFor, dispatch } from "../helpers/server";
+import { signInAs, usePreferences, viewHarness } from "../helpers/views";
 
-let gateway: Gateway;
-let view: Rendered | undefined;
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(async () => {
-  await gateway?.stop();
-});
-beforeEach(() => {
-  raycast.reset();
-  usePreferences(gateway);
-});
-afterEach(async () => {
-  await view?.unmount();
-  view = undefined;
-});
+const harness = viewHarness();
 
 function menu(rendered: Rendered): ReactTestInstance {
   const found = rendered.all("MenuBarExtra")[0];
@@ -39,14 +24,14 @@ function itemTitles(rendered: Rendered): string[] {
 
 describe("menu bar (double of @raycast/api, real worker)", () => {
   it("shows the bell with the unread count and the newest items; clicking one opens its detail", async () => {
-    await signInAs(gateway, "menu-ana");
-    await dispatch(gateway, "menu-ana", { title: "First" });
-    const second = await dispatch(gateway, "menu-ana", { title: "Second" });
-    view = await render(<Command />);
-    await waitFor(() => expect(menu(view!).props.title).toBe("2"));
-    expect(menu(view).props.icon).toEqual({ source: { light: "bell.png", dark: "bell@dark.png" } });
-    expect(itemTitles(view).slice(0, 2)).toEqual(["Second", "First"]);
-    const item = view.all("MenuBarExtra.Item").find((node) => node.props.title === "Second")!;
+    await signInAs(harness.gateway, "menu-ana");
+    await dispatch(harness.gateway, "menu-ana", { title: "First" });
+    const second = await dispatch(harness.gateway, "menu-ana", { title: "Second" });
+    harness.view = await render(<Command />);
+    await waitFor(() => expect(menu(harness.view!).props.title).toBe("2"));
+    expect(menu(harness.view!).props.icon).toEqual({ source: { light: "bell.png", dark: "bell@dark.png" } });
+    expect(itemTitles(harness.view!).slice(0, 2)).toEqual(["Second", "First"]);
+    const item = harness.view!.all("MenuBarExtra.Item").find((node) => node.props.title === "Second")!;
     await press(item);
     expect(raycast.launches.at(-1)).toEqual({
       name: "inbox",
@@ -56,35 +41,35 @@ describe("menu bar (double of @raycast/api, real worker)", () => {
   });
 
   it("marks all read on the server and hides the count at zero unless the preference keeps it", async () => {
-    await signInAs(gateway, "menu-ben");
-    await dispatch(gateway, "menu-ben");
-    view = await render(<Command />);
-    await waitFor(() => expect(menu(view!).props.title).toBe("1"));
-    await press(view.action("Mark All as Read"));
-    await waitFor(() => expect(menu(view!).props.title).toBeUndefined());
-    const { client } = await clientFor(gateway, "menu-ben");
+    await signInAs(harness.gateway, "menu-ben");
+    await dispatch(harness.gateway, "menu-ben");
+    harness.view = await render(<Command />);
+    await waitFor(() => expect(menu(harness.view!).props.title).toBe("1"));
+    await press(harness.view!.action("Mark All as Read"));
+    await waitFor(() => expect(menu(harness.view!).props.title).toBeUndefined());
+    const { client } = await clientFor(harness.gateway, "menu-ben");
     expect((await getNotifications(client, { limit: 5 })).unread).toBe(0);
     expect(raycast.launches).toEqual([]); // the menu bar does not relaunch itself
-    await view.unmount();
+    await harness.view!.unmount();
 
-    usePreferences(gateway, { showCountAtZero: true });
-    view = await render(<Command />);
-    await waitFor(() => expect(menu(view!).props.title).toBe("0"));
+    usePreferences(harness.gateway, { showCountAtZero: true });
+    harness.view = await render(<Command />);
+    await waitFor(() => expect(menu(harness.view!).props.title).toBe("0"));
   });
 
   it("offers sign-in when signed out", async () => {
-    view = await render(<Command />);
-    await waitFor(() => expect(itemTitles(view!)).toContain("Sign In…"));
-    expect(menu(view).props.title).toBeUndefined();
+    harness.view = await render(<Command />);
+    await waitFor(() => expect(itemTitles(harness.view!)).toContain("Sign In…"));
+    expect(menu(harness.view!).props.title).toBeUndefined();
   });
 
   it("a background run records the ids it saw, so a later run does not announce them", async () => {
-    await signInAs(gateway, "menu-cy");
+    await signInAs(harness.gateway, "menu-cy");
     raycast.environment.launchType = "background";
-    await dispatch(gateway, "menu-cy", { title: "Before the first run" });
-    view = await render(<Command />);
-    await waitFor(() => expect(menu(view!).props.title).toBe("1"));
-    await waitFor(() => expect(menu(view!).props.isLoading).toBe(false));
+    await dispatch(harness.gateway, "menu-cy", { title: "Before the first run" });
+    harness.view = await render(<Command />);
+    await waitFor(() => expect(menu(harness.view!).props.title).toBe("1"));
+    await waitFor(() => expect(menu(harness.view!).props.isLoading).toBe(false));
     const seen = JSON.parse((await LocalStorage.getItem<string>(STORAGE_KEYS.bannerSeenIds)) ?? "[]") as string[];
     expect(seen).toHaveLength(1);
   });
@@ -92,17 +77,18 @@ describe("menu bar (double of @raycast/api, real worker)", () => {
 
 describe("banners of background runs (real sync, osascript replaced by a recorder)", () => {
   it("announces only new notifications, capped, once each; never on an account's first sync", async () => {
-    const { client } = await clientFor(gateway, "menu-dee");
-    const repository = new InboxRepository(LocalStorage, accountKey(gateway.url.href, "menu-dee"));
+    const { client } = await clientFor(harness.gateway, "menu-dee");
+    const repository = new InboxRepository(LocalStorage, accountKey(harness.gateway.url.href, "menu-dee"));
     const fetchPage = (query: { since?: number; limit: number }) => getNotifications(client, query);
     const shown: string[][] = [];
     const record = async (args: string[]) => shown.push(args.slice(-2));
 
-    await dispatch(gateway, "menu-dee", { title: "Old" });
+    await dispatch(harness.gateway, "menu-dee", { title: "Old" });
     await showBanners(await syncInbox(repository, fetchPage, { limit: 50 }), true, record);
     expect(shown).toEqual([]); // first sync: old news
 
-    for (const title of ["A", "B", "C", "D", "E"]) await dispatch(gateway, "menu-dee", { title, message: `m${title}` });
+    for (const title of ["A", "B", "C", "D", "E"])
+      await dispatch(harness.gateway, "menu-dee", { title, message: `m${title}` });
     const result = await syncInbox(repository, fetchPage, { limit: 50 });
     await showBanners(result, true, record);
     expect(shown).toEqual([
@@ -115,7 +101,7 @@ describe("banners of background runs (real sync, osascript replaced by a recorde
     await showBanners(result, true, record);
     expect(shown).toHaveLength(4);
     // Banners off: nothing shown, but the ids still count as seen.
-    await dispatch(gateway, "menu-dee", { title: "Quiet" });
+    await dispatch(harness.gateway, "menu-dee", { title: "Quiet" });
     await showBanners(await syncInbox(repository, fetchPage, { limit: 50 }), false, record);
     expect(shown).toHaveLength(4);
   });
