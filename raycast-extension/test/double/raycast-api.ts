@@ -6,6 +6,7 @@
 // side effect (toasts, launches, opened URLs, navigation) is recorded in
 // `raycast` for assertions; storage is in memory.
 import { createElement, Fragment, type ReactNode } from "react";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,8 +41,8 @@ export const raycast = {
   clipboard: [] as string[],
   confirm: true,
   launchCommandError: undefined as Error | undefined,
-  /** What OAuth.PKCEClient.authorize answers; tests set it. */
-  authorize: async (request: { url: string }): Promise<{ authorizationCode: string }> => {
+  /** What OAuth.PKCEClient.authorize answers (the browser and the user); tests set it. */
+  authorize: async (request: { url: string; state: string }): Promise<{ authorizationCode: string }> => {
     throw new Error(`no authorization configured in this test (asked for ${request.url})`);
   },
   environment: {
@@ -242,17 +243,26 @@ export const OAuth = {
     constructor(options: { providerId?: string; providerName: string }) {
       this.providerId = options.providerId ?? options.providerName;
     }
+    /** As Raycast does it: a random verifier, its S256 challenge, a state, the web redirect. */
     async authorizationRequest(options: { endpoint: string; clientId: string; scope: string }) {
-      const codeVerifier = "test-verifier-0123456789-0123456789-0123456789";
+      const codeVerifier = randomBytes(32).toString("base64url");
+      const codeChallenge = createHash("sha256").update(codeVerifier).digest("base64url");
+      const state = randomBytes(16).toString("base64url");
       const redirectURI = "https://raycast.com/redirect?packageName=Extension";
       const url = new URL(options.endpoint);
-      url.searchParams.set("client_id", options.clientId);
-      url.searchParams.set("redirect_uri", redirectURI);
-      url.searchParams.set("scope", options.scope);
-      return { codeVerifier, codeChallenge: "challenge", state: "state", redirectURI, toURL: () => url.href };
+      url.search = new URLSearchParams({
+        response_type: "code",
+        client_id: options.clientId,
+        redirect_uri: redirectURI,
+        scope: options.scope,
+        state,
+        code_challenge: codeChallenge,
+        code_challenge_method: "S256",
+      }).toString();
+      return { codeVerifier, codeChallenge, state, redirectURI, toURL: () => url.href };
     }
-    async authorize(request: { toURL(): string }) {
-      return raycast.authorize({ url: request.toURL() });
+    async authorize(request: { toURL(): string; state: string }) {
+      return raycast.authorize({ url: request.toURL(), state: request.state });
     }
     async setTokens(tokens: Record<string, unknown>) {
       const accessToken = (tokens.accessToken ?? tokens.access_token) as string;

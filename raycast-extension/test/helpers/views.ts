@@ -30,10 +30,10 @@ export async function signInAs(gateway: Gateway, user: string): Promise<void> {
  * The per-file harness of view tests: one real gateway for the file, a clean
  * double and the preferences before each test, the view unmounted after.
  */
-export function viewHarness() {
+export function viewHarness(vars: Record<string, string> = {}) {
   const harness = { gateway: undefined as unknown as Gateway, view: undefined as Rendered | undefined };
   beforeAll(async () => {
-    harness.gateway = await startGateway();
+    harness.gateway = await startGateway(vars);
   });
   afterAll(async () => {
     await harness.gateway?.stop();
