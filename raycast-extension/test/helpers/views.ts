@@ -1,6 +1,8 @@
 import { oauthClientFor } from "../../src/api/oauth";
 import { raycast } from "../double/raycast-api";
+import { createElement } from "react";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import InboxCommand, { type InboxLaunchContext } from "../../src/inbox";
 import type { Rendered } from "./render";
 import { mintToken, startGateway, type Gateway } from "./server";
 
@@ -36,7 +38,8 @@ export function viewHarness(vars: Record<string, string> = {}) {
     harness.gateway = await startGateway(vars);
   });
   afterAll(async () => {
-    await harness.gateway?.stop();
+    // A test may have stopped it already (server outage).
+    await harness.gateway?.stop().catch(() => undefined);
   });
   beforeEach(() => {
     raycast.reset();
@@ -47,4 +50,10 @@ export function viewHarness(vars: Record<string, string> = {}) {
     harness.view = undefined;
   });
   return harness;
+}
+
+/** The inbox command as Raycast launches it (from the root search, or from the menu bar with a context). */
+export function launchInbox(launchContext?: InboxLaunchContext) {
+  const props = { launchContext, launchType: "userInitiated", arguments: {} };
+  return createElement(InboxCommand, props as unknown as Parameters<typeof InboxCommand>[0]);
 }

@@ -1,20 +1,12 @@
-import { createElement } from "react";
 import type { ReactTestInstance } from "react-test-renderer";
 import { describe, expect, it } from "vitest";
-import Command, { type InboxLaunchContext } from "../../src/inbox";
 import { raycast } from "../double/raycast-api";
 import { press, render, waitFor, type Rendered } from "../helpers/render";
 import { clientFor, dispatch } from "../helpers/server";
-import { signInAs, usePreferences, viewHarness } from "../helpers/views";
+import { launchInbox, signInAs, usePreferences, viewHarness } from "../helpers/views";
 import { getNotifications } from "../../src/api/getNotifications";
 
 const harness = viewHarness();
-
-/** The command as Raycast launches it (from the root search or the menu bar). */
-function launchInbox(launchContext?: InboxLaunchContext) {
-  const props = { launchContext, launchType: "userInitiated", arguments: {} };
-  return createElement(Command, props as unknown as Parameters<typeof Command>[0]);
-}
 
 function items(rendered: Rendered): ReactTestInstance[] {
   return rendered.all("List.Item");
