@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startFloor, startOurs, type Target } from "./processes.js";
@@ -87,8 +88,9 @@ if (values["ws-url"]) {
   }
 }
 
-mkdirSync(`${ROOT}${values.out}`, { recursive: true });
-writeFileSync(`${ROOT}${values.out}/results.json`, `${JSON.stringify({ quick: scale.quick, results }, null, 2)}\n`);
-writeResults(`${ROOT}${values.out}/RESULTS.md`, results, scale);
-log(`wrote ${values.out}/results.json and ${values.out}/RESULTS.md`);
+const outDir = resolve(ROOT, values.out);
+mkdirSync(outDir, { recursive: true });
+writeFileSync(`${outDir}/results.json`, `${JSON.stringify({ quick: scale.quick, results }, null, 2)}\n`);
+writeResults(`${outDir}/RESULTS.md`, results, scale);
+log(`wrote ${outDir}/results.json and ${outDir}/RESULTS.md`);
 process.exit(0);

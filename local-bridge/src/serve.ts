@@ -7,6 +7,11 @@ import { clearStaleSocket, removeSocket, resolveGid, secureSocket } from "./sock
 
 /** Runs the bridge until SIGTERM/SIGINT, then removes the socket file. */
 export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
+  // Handlers first: a signal that arrives while starting still stops cleanly.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
   mkdirSync(dirname(config.socketPath), { recursive: true });
   // Resolved before listening, so a bad setting leaves no socket behind.
   const gid = config.socketGroup === undefined ? undefined : resolveGid(config.socketGroup);
@@ -16,17 +21,20 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     server.once("error", reject);
     server.listen(config.socketPath, () => resolve());
   });
-  secureSocket(config.socketPath, gid);
+  try {
+    secureSocket(config.socketPath, gid);
+  } catch (error) {
+    server.close();
+    removeSocket(config.socketPath);
+    throw error;
+  }
   log.info("listening", { socket: config.socketPath, gateway: config.gatewayUrl.origin });
 
+  const signal = await stopped;
+  log.info("stopping", { signal });
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      log.info("stopping", { signal });
-      server.close(() => resolve());
-      server.closeAllConnections();
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
+    server.close(() => resolve());
+    server.closeAllConnections();
   });
   removeSocket(config.socketPath);
   log.info("stopped");

@@ -33,11 +33,21 @@ export const ERRORS = {
   tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
   tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
   bridgeUnauthorized: { code: 40101, status: 401, message: "unauthorized: missing or invalid bridge token" },
+  originForbidden: {
+    code: 40301,
+    status: 403,
+    message: "forbidden: this origin may not use the gateway (ALLOWED_ORIGINS)",
+  },
   notFound: { code: 40401, status: 404, message: "not found" },
   notificationNotFound: { code: 40402, status: 404, message: "not found: no such notification in this inbox" },
   methodNotAllowed: { code: 40501, status: 405, message: "method not allowed" },
   bodyTooLarge: { code: 41301, status: 413, message: "limit reached: request body too large" },
   upgradeRequired: { code: 42601, status: 426, message: "upgrade required: expected a WebSocket upgrade" },
+  dispatchRateLimited: {
+    code: 42902,
+    status: 429,
+    message: "limit reached: too many dispatches for this user, retry later",
+  },
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
   internal: { code: 50001, status: 500, message: "internal error" },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },

@@ -20,5 +20,7 @@ export interface Env {
   INBOX_LIMIT?: string;
   INBOX_REMEMBERED_IDS?: string;
   API_BODY_LIMIT_BYTES?: string;
+  ALLOWED_ORIGINS?: string;
+  DISPATCH_RATE_PER_USER_PER_MINUTE?: string;
   LOG_LEVEL?: string;
 }
