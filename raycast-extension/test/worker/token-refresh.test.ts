@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient } from "../../src/api/client";
+import { API_PATHS, ApiClient } from "../../src/api/client";
 import { exchangeCode } from "../../src/api/exchangeCode";
 import { getNotifications } from "../../src/api/getNotifications";
 import { getServerMetadata } from "../../src/api/getServerMetadata";
@@ -47,6 +47,9 @@ async function signIn(username: string) {
 
 describe("sign-in and token refresh (real OAuth server)", () => {
   it("finds the endpoints in the server's metadata", async () => {
+    const published = await gateway.fetch(API_PATHS.oauthMetadata);
+    expect(published.status).toBe(200);
+    expect(await published.json()).toMatchObject({ code_challenge_methods_supported: ["S256"] });
     const metadata = await getServerMetadata(gateway.url.href);
     expect(metadata).toEqual({
       authorizationEndpoint: new URL("/oauth/authorize", gateway.url).href,
