@@ -32,9 +32,9 @@ export function AccountView({ inbox }: { inbox: Inbox }) {
     if (!confirmed) return;
     try {
       await signOut(serverUrl);
+      await inbox.forget();
       await showToast({ style: Toast.Style.Success, title: "Signed out" });
       pop();
-      inbox.revalidate();
     } catch (error) {
       await showToast({ style: Toast.Style.Failure, title: "Failed to sign out", message: getErrorMessage(error) });
     }

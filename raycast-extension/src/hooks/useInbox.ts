@@ -1,5 +1,5 @@
 import { LaunchType, LocalStorage, Toast, launchCommand, showToast } from "@raycast/api";
-import { useCachedPromise } from "@raycast/utils";
+import { useCachedPromise, usePromise } from "@raycast/utils";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { deleteNotification } from "../api/deleteNotification";
 import { getNotifications } from "../api/getNotifications";
@@ -17,7 +17,7 @@ import {
   type InboxState,
 } from "../lib/inbox-store";
 import { connectLiveInbox, type ConnectionState } from "../lib/live-socket";
-import { InboxRepository } from "../lib/storage";
+import { InboxRepository, STORAGE_KEYS } from "../lib/storage";
 import { syncInbox, type SyncResult } from "../lib/sync";
 import type { InboxChange, InboxNotification } from "../lib/wire";
 
@@ -30,11 +30,16 @@ export interface UseInboxOptions {
   refreshMenuBar?: boolean;
 }
 
-/** The repository of the signed-in account, or AuthRequiredError. */
+/** The stored inbox of the signed-in account, or AuthRequiredError. */
 async function repositoryFor(session: Session): Promise<InboxRepository> {
   const username = await session.username();
   if (!username) throw new AuthRequiredError("Sign in to see your notifications");
   return new InboxRepository(LocalStorage, accountKey(session.client.serverUrl.href, username));
+}
+
+/** Removes everything this Mac stored about the signed-out account's notifications. */
+async function forgetStoredData(): Promise<void> {
+  await Promise.all(Object.values(STORAGE_KEYS).map((key) => LocalStorage.removeItem(key)));
 }
 
 /** Relaunches the menu-bar command so its count follows a change; it may be disabled. */
@@ -58,17 +63,26 @@ export function useInbox({ live = false, onSynced, refreshMenuBar = true }: UseI
   const onSyncedRef = useRef(onSynced);
   onSyncedRef.current = onSynced;
 
-  const { data, isLoading, error, mutate, revalidate } = useCachedPromise(
-    async (serverUrl: string, limit: number): Promise<InboxState> => {
-      void serverUrl; // part of the cache key only
-      const repository = await repositoryFor(session);
+  // Whose inbox: the cache is keyed by it, so another user never sees this one's.
+  const who = usePromise(async () => (await session.username()) ?? null, []);
+  const username = who.data;
+
+  const {
+    data,
+    isLoading,
+    error: syncError,
+    mutate,
+    revalidate: resync,
+  } = useCachedPromise(
+    async (serverUrl: string, user: string, limit: number): Promise<InboxState> => {
+      const repository = new InboxRepository(LocalStorage, accountKey(serverUrl, user));
       const result = await syncInbox(repository, (query) => getNotifications(session.client, query), { limit });
       await onSyncedRef.current?.(result);
       return result.state;
     },
-    [session.settings.serverUrl.href, listSize],
+    [session.settings.serverUrl.href, username ?? "", listSize],
     {
-      keepPreviousData: true,
+      execute: typeof username === "string",
       // Sign-in problems are shown as the sign-in screen, not a toast.
       onError: (failure) => {
         if (failure instanceof AuthRequiredError) return;
@@ -80,6 +94,11 @@ export function useInbox({ live = false, onSynced, refreshMenuBar = true }: UseI
       },
     },
   );
+  const error = username === null ? new AuthRequiredError("Sign in to see your notifications") : syncError;
+  const revalidate = () => {
+    who.revalidate();
+    resync();
+  };
 
   // Live updates: started once per mount after the first sync gave a cursor.
   const cursorRef = useRef<number | undefined>(undefined);
@@ -153,11 +172,21 @@ export function useInbox({ live = false, onSynced, refreshMenuBar = true }: UseI
     inbox: data,
     notifications: data?.notifications.slice(0, listSize) ?? [],
     unread: data?.unread ?? 0,
-    isLoading,
+    isLoading: isLoading || who.isLoading,
     error,
     authRequired: error instanceof AuthRequiredError || connection?.status === "signed-out",
     connection,
     revalidate,
+    /** After sign-out: drops this account's inbox from the cache and from LocalStorage. */
+    forget: async () => {
+      await mutate(undefined, {
+        optimisticUpdate: () => undefined as unknown as InboxState,
+        rollbackOnError: false,
+        shouldRevalidateAfter: false,
+      });
+      await forgetStoredData();
+      revalidate();
+    },
     markAsRead: (notification: InboxNotification) =>
       change(
         { progress: "Marking as read", success: "Marked as read", failure: "Failed to mark as read" },

@@ -1,6 +1,8 @@
 import type { ReactTestInstance } from "react-test-renderer";
 import { describe, expect, it } from "vitest";
-import { raycast } from "../double/raycast-api";
+import { LocalStorage, raycast } from "../double/raycast-api";
+import { oauthClientFor } from "../../src/api/oauth";
+import { STORAGE_KEYS } from "../../src/lib/storage";
 import { press, render, waitFor, type Rendered } from "../helpers/render";
 import { clientFor, dispatch } from "../helpers/server";
 import { launchInbox, signInAs, usePreferences, viewHarness } from "../helpers/views";
@@ -143,5 +145,36 @@ describe("Analyst Notifications view (double of @raycast/api, real worker)", () 
     expect(harness.view!.action("Copy Message").props.content).toBe("See the chart");
     // The server has no such image: the detail drops the chart instead of spinning forever.
     await waitFor(() => expect(harness.view!.all("Detail")[0]?.props.markdown).not.toContain("Loading the chart"));
+  });
+
+  it("shows the account and signs out: tokens, cached and stored inbox are gone, sign-in is asked", async () => {
+    await signInAs(harness.gateway, "view-gus");
+    await dispatch(harness.gateway, "view-gus", { title: "Private" });
+    harness.view = await render(launchInbox());
+    await waitFor(() => itemTitled(harness.view!, "Private"));
+    await waitFor(() => expect(harness.view!.all("List.Section")[0]?.props.subtitle).toMatch(/Connected as view-gus/));
+    const target = harness.view.action("Account and Connection", itemTitled(harness.view, "Private")).props.target;
+    const account = await render(target);
+    try {
+      const accessory = (title: string) =>
+        (
+          account.all("List.Item").find((node) => node.props.title === title)?.props.accessories as Array<{
+            text: string;
+          }>
+        )[0]?.text;
+      await waitFor(() => expect(accessory("Signed in as")).toBe("view-gus"));
+      expect(accessory("Server")).toBe(harness.gateway.url.host);
+      expect(accessory("Connection")).toBe("Connected as view-gus");
+      expect(await LocalStorage.getItem(STORAGE_KEYS.inbox)).toContain("Private");
+
+      await press(account.action("Sign out"));
+      expect(raycast.pops).toBe(1);
+      expect(await oauthClientFor(harness.gateway.url).getTokens()).toBeUndefined();
+      expect(await LocalStorage.getItem(STORAGE_KEYS.inbox)).toBeUndefined();
+      await waitFor(() => expect(harness.view!.all("List.EmptyView")[0]?.props.title).toMatch(/Sign in/));
+      expect(harness.view.all("List.Item")).toEqual([]);
+    } finally {
+      await account.unmount();
+    }
   });
 });
