@@ -12,7 +12,7 @@ export const API_PATHS = {
   notificationsSocket: "/ws/notifications",
   scripts: "/api/desktop/scripts",
   scriptsRun: "/api/desktop/scripts/run",
-  imageSign: "/api/notifications/images/sign",
+  imageSignedUrls: "/api/notifications/images/signed-urls",
   oauthMetadata: "/.well-known/oauth-authorization-server",
 } as const;
 

@@ -11,8 +11,9 @@ export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
 /**
  * A URL Markdown can load without headers for a notification's chart: a
  * short-lived signed URL when the server offers them
- * (`POST /api/notifications/images/sign` `{"url"}` → `{"url"}`), else the image
- * downloaded with the token into `directory` (reused while it exists).
+ * (`POST /api/notifications/images/signed-urls` `{"names":["x.png"]}` →
+ * `{"urls":{"x.png":"/api/…?user=…&exp=…&sig=…"},"expires_at":…}`), else the
+ * image downloaded with the token into `directory` (reused while it exists).
  */
 export async function getImage(client: ApiClient, imageUrl: string, directory: string): Promise<string> {
   const signed = await signImageUrl(client, imageUrl);
@@ -21,12 +22,15 @@ export async function getImage(client: ApiClient, imageUrl: string, directory: s
 }
 
 async function signImageUrl(client: ApiClient, imageUrl: string): Promise<string | undefined> {
+  const name = decodeURIComponent(imageUrl.split("?")[0]?.split("/").pop() ?? "");
+  if (!name) return undefined;
   try {
-    const body = (await client.json(API_PATHS.imageSign, { method: "POST", body: { url: imageUrl } })) as {
-      url?: unknown;
+    const body = (await client.json(API_PATHS.imageSignedUrls, { method: "POST", body: { names: [name] } })) as {
+      urls?: Record<string, unknown>;
     };
-    if (typeof body.url !== "string") return undefined;
-    const url = new URL(body.url, client.serverUrl);
+    const signed = body.urls?.[name];
+    if (typeof signed !== "string") return undefined;
+    const url = new URL(signed, client.serverUrl);
     return url.origin === client.serverUrl.origin ? url.href : undefined;
   } catch (error) {
     // No signing endpoint on this server (yet): download instead.
