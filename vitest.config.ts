@@ -42,6 +42,8 @@ export default defineConfig({
           name: "raycast",
           root: "raycast-extension",
           include: ["test/**/*.test.{ts,tsx}"],
+          // Builds the bridge (local-bridge/dist/cli.js) that the scripts test runs.
+          globalSetup: ["../test/global-setup.ts"],
           server: { deps: { inline: ["@raycast/utils"] } },
           env: {
             CLOUDFLARE_CF_FETCH_ENABLED: "false",

@@ -39,7 +39,8 @@ async function signImageUrl(client: ApiClient, imageUrl: string): Promise<string
   }
 }
 
-async function downloadImage(client: ApiClient, imageUrl: string, directory: string): Promise<string> {
+/** The image fetched with the token into `directory`; a `file://` URL. */
+export async function downloadImage(client: ApiClient, imageUrl: string, directory: string): Promise<string> {
   const name = `${createHash("sha256").update(`${client.serverUrl.origin}${imageUrl}`).digest("hex").slice(0, 32)}.png`;
   const path = join(directory, name);
   const existing = await stat(path).catch(() => undefined);
