@@ -112,6 +112,12 @@ export function MenuBar() {
           title={inbox.authRequired ? "Signed out" : `Server: ${inbox.session.settings.serverUrl.host}`}
           icon={Icon.Globe}
         />
+        {inbox.inbox?.syncedAt ? (
+          <MenuBarExtra.Item
+            title={`Synced ${relativeTime(new Date(inbox.inbox.syncedAt).toISOString())}`}
+            icon={Icon.Clock}
+          />
+        ) : null}
         <MenuBarExtra.Item title="Preferences…" icon={Icon.Gear} onAction={openExtensionPreferences} />
       </MenuBarExtra.Section>
     </MenuBarExtra>

@@ -7,6 +7,7 @@ import {
   List,
   Toast,
   confirmAlert,
+  environment,
   showToast,
   useNavigation,
 } from "@raycast/api";
@@ -14,7 +15,8 @@ import { usePromise } from "@raycast/utils";
 import { signOut } from "../api/oauth";
 import type { Inbox } from "../hooks/useInbox";
 import { getErrorMessage } from "../lib/errors";
-import { connectionLabel } from "../lib/format";
+import { diagnosticsText } from "../lib/diagnostics";
+import { connectionLabel, relativeTime } from "../lib/format";
 
 /** The old app's settings view: who is signed in, to which server, the connection; sign out. */
 export function AccountView({ inbox }: { inbox: Inbox }) {
@@ -40,12 +42,21 @@ export function AccountView({ inbox }: { inbox: Inbox }) {
     }
   }
 
+  const diagnostics = diagnosticsText({
+    raycastVersion: environment.raycastVersion,
+    server: serverUrl.href,
+    username,
+    connection: inbox.connection,
+    inbox: inbox.inbox,
+  });
   const actions = (
     <ActionPanel>
       <Action title="Sign out" icon={Icon.Logout} style={Action.Style.Destructive} onAction={handleSignOut} />
       <Action.OpenInBrowser title="Open Server" url={serverUrl.href} />
+      <Action.CopyToClipboard title="Copy Diagnostics" content={diagnostics} />
     </ActionPanel>
   );
+  const syncedAt = inbox.inbox?.syncedAt;
   return (
     <List isLoading={isLoading} navigationTitle="Account and Connection">
       <List.Item
@@ -62,6 +73,12 @@ export function AccountView({ inbox }: { inbox: Inbox }) {
         actions={actions}
       />
       <List.Item title="Unread" icon={Icon.Bell} accessories={[{ text: String(inbox.unread) }]} actions={actions} />
+      <List.Item
+        title="Last sync"
+        icon={Icon.Clock}
+        accessories={[{ text: syncedAt ? relativeTime(new Date(syncedAt).toISOString()) : "never" }]}
+        actions={actions}
+      />
     </List>
   );
 }

@@ -17,6 +17,8 @@ export interface InboxState {
   unread: number;
   /** Epoch ms of the last full page refresh (read/delete state from other devices). */
   fullSyncAt: number;
+  /** Epoch ms of the last successful sync of any kind; 0 before the first. */
+  syncedAt: number;
 }
 
 export type ReadTarget = { ids: string[] } | { all: true };
@@ -25,7 +27,7 @@ const STORED_VERSION = 1;
 
 /** A fresh inbox for an account (the cursor 0 replays everything the server keeps). */
 export function emptyInbox(account: string): InboxState {
-  return { account, cursor: 0, notifications: [], unread: 0, fullSyncAt: 0 };
+  return { account, cursor: 0, notifications: [], unread: 0, fullSyncAt: 0, syncedAt: 0 };
 }
 
 /** The account key an inbox is stored under: the server origin and the user. */
@@ -143,5 +145,6 @@ export function parseStoredInbox(raw: string | undefined, account: string): Inbo
       .sort(newestFirst),
     unread: typeof stored.unread === "number" && stored.unread >= 0 ? stored.unread : 0,
     fullSyncAt: typeof stored.fullSyncAt === "number" ? stored.fullSyncAt : 0,
+    syncedAt: typeof stored.syncedAt === "number" ? stored.syncedAt : 0,
   };
 }

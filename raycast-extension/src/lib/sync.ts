@@ -43,7 +43,7 @@ export async function syncInbox(
     if (page.cursor < stored.cursor) {
       // The server does not know our cursor: its inbox was reset. Start over, announce nothing.
       hadCursor = false;
-      return replaceWithPage(emptyInbox(stored.account), await fetchPage({ limit }), limit, now);
+      return { ...replaceWithPage(emptyInbox(stored.account), await fetchPage({ limit }), limit, now), syncedAt: now };
     }
     if (page.hasMore) {
       next = replaceWithPage(stored, page, limit, now);

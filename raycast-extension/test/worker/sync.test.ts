@@ -50,6 +50,7 @@ describe("sync over HTTP with the cursor (real worker)", () => {
     expect(initial.state.notifications.map((item) => item.id)).toEqual([first[1]!.id, first[0]!.id]);
     expect(initial.state.cursor).toBe(first[1]!.seq);
     expect(initial.state.unread).toBe(2);
+    expect(initial.state.syncedAt).toBeGreaterThan(Date.now() - 60_000);
 
     const third = await dispatch(gateway, "sync-ana", { title: "Third", image_url: "/api/notifications/images/c.png" });
     ana.queries.length = 0;
