@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { DEFAULT_IMAGE_CACHE_MAX_AGE_MS } from "../lib/config";
 import { ApiRequestError } from "../lib/errors";
 import { API_PATHS, type ApiClient } from "./client";
 
@@ -55,5 +56,16 @@ export async function downloadImage(client: ApiClient, imageUrl: string, directo
   if (bytes.byteLength > IMAGE_MAX_BYTES) throw new Error("The chart image is too large to show");
   await mkdir(directory, { recursive: true });
   await writeFile(path, bytes, { mode: 0o600 });
+  await pruneImages(directory, Date.now() - DEFAULT_IMAGE_CACHE_MAX_AGE_MS);
   return pathToFileURL(path).href;
+}
+
+/** Deletes downloaded charts last written before `olderThan` (epoch ms). */
+export async function pruneImages(directory: string, olderThan: number): Promise<void> {
+  for (const name of await readdir(directory).catch(() => [])) {
+    if (!name.endsWith(".png")) continue;
+    const path = join(directory, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && info.mtimeMs < olderThan) await rm(path, { force: true });
+  }
 }

@@ -1,4 +1,5 @@
-import { getPreferenceValues } from "@raycast/api";
+import { environment, getPreferenceValues } from "@raycast/api";
+import { join } from "node:path";
 import { DEFAULT_LIST_SIZE, MAX_LIST_SIZE } from "../lib/config";
 import { readTokenClaims } from "../lib/jwt";
 import { TokenManager } from "../lib/tokens";
@@ -59,4 +60,9 @@ export function getSession(): Session {
       return stored ? readTokenClaims(stored.accessToken).sub : undefined;
     },
   };
+}
+
+/** Where downloaded charts are kept (removed at sign-out). */
+export function imagesDirectory(): string {
+  return join(environment.supportPath, "images");
 }

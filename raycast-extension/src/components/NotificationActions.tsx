@@ -1,11 +1,12 @@
 import { Action, ActionPanel, Icon, Keyboard, Toast, environment, open, showToast } from "@raycast/api";
 import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { getImage } from "../api/getImage";
+import { imagesDirectory } from "../api/session";
 import type { Inbox } from "../hooks/useInbox";
 import { claudePrompt, expandHome, launcherScript, resolveClaudePath, terminalCommand } from "../lib/claude-code";
 import { getErrorMessage } from "../lib/errors";
@@ -50,6 +51,7 @@ export async function openInClaudeCode(inbox: Inbox, notification: InboxNotifica
       workingDirectory: expandHome(settings.claudeWorkingDirectory, home),
       prompt: claudePrompt(notification),
     });
+    await mkdir(environment.supportPath, { recursive: true });
     await writeFile(scriptPath, script, { mode: 0o700 });
     const { program, args } = terminalCommand(settings.terminalApp, scriptPath);
     await promisify(execFile)(program, args);
@@ -64,7 +66,7 @@ export async function openInClaudeCode(inbox: Inbox, notification: InboxNotifica
 
 /** The chart as a URL that loads without headers: signed by the server, or downloaded with the token. */
 export function resolveImage(inbox: Inbox, imageUrl: string): Promise<string> {
-  return getImage(inbox.session.client, imageUrl, join(environment.supportPath, "images"));
+  return getImage(inbox.session.client, imageUrl, imagesDirectory());
 }
 
 async function openImage(inbox: Inbox, imageUrl: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { LaunchType, LocalStorage, Toast, launchCommand, showToast } from "@raycast/api";
+import { rm } from "node:fs/promises";
 import { useCachedPromise, usePromise } from "@raycast/utils";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { deleteNotification } from "../api/deleteNotification";
@@ -6,7 +7,7 @@ import { getNotifications } from "../api/getNotifications";
 import { markAllAsRead } from "../api/markAllAsRead";
 import { markAsRead } from "../api/markAsRead";
 import { markAsUnread } from "../api/markAsUnread";
-import { getSession, type Session } from "../api/session";
+import { getSession, imagesDirectory, type Session } from "../api/session";
 import { AuthRequiredError, getErrorMessage } from "../lib/errors";
 import {
   accountKey,
@@ -40,6 +41,7 @@ async function repositoryFor(session: Session): Promise<InboxRepository> {
 /** Removes everything this Mac stored about the signed-out account's notifications. */
 async function forgetStoredData(): Promise<void> {
   await Promise.all(Object.values(STORAGE_KEYS).map((key) => LocalStorage.removeItem(key)));
+  await rm(imagesDirectory(), { recursive: true, force: true });
 }
 
 /** Relaunches the menu-bar command so its count follows a change; it may be disabled. */

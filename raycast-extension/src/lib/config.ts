@@ -38,6 +38,9 @@ export const DEFAULT_BANNERS_PER_RUN = 3;
 /** Ids remembered as already bannered (newest kept): more than the server keeps per user. */
 export const DEFAULT_BANNER_SEEN_IDS_MAX = 1_000;
 
+/** Downloaded charts older than this are deleted: the server prunes old notifications too. */
+export const DEFAULT_IMAGE_CACHE_MAX_AGE_MS = 7 * 24 * 3_600_000;
+
 /** A Claude Code prompt longer than this is cut: terminals and argv have limits. */
 export const DEFAULT_PROMPT_MAX_CHARS = 8_000;
 /** Characters of the message shown in a list item's subtitle or a menu item. */
