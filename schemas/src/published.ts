@@ -1,8 +1,10 @@
 import type { z } from "zod";
+import { DesktopAuthorizeResponse, DesktopRefreshResponse, DesktopUnlinkResponse, LinkState } from "./desktop-auth.js";
 import { DispatchRequest, DispatchResponse } from "./dispatch.js";
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
+import { OAuthErrorBody, OAuthServerMetadata, OAuthTokenRequest, OAuthTokenResponse } from "./oauth.js";
 import { AuthErrorFrame, AuthFrame, AuthOkFrame, NotificationFrame, PingFrame, PongFrame } from "./ws-frames.js";
 
 /**
@@ -22,4 +24,12 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   PingFrame,
   PongFrame,
   NotificationFrame,
+  DesktopAuthorizeResponse,
+  DesktopRefreshResponse,
+  DesktopUnlinkResponse,
+  LinkState,
+  OAuthTokenRequest,
+  OAuthTokenResponse,
+  OAuthErrorBody,
+  OAuthServerMetadata,
 };

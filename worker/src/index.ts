@@ -6,9 +6,25 @@ import { handleBridgeDispatch, handleBridgeHealth } from "./handlers/bridge.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { createLogger, errorMessage } from "./log.js";
 import { ensureBridgeToken } from "./middleware.js";
+import {
+  handleDesktopAuthorize,
+  handleDesktopLinkPage,
+  handleDesktopRefresh,
+  handleDesktopStatus,
+  handleDesktopUnlink,
+} from "./signin/desktop-link.js";
+import {
+  handleOAuthAuthorizeDecision,
+  handleOAuthAuthorizePage,
+  handleOAuthMetadata,
+  handleOAuthToken,
+} from "./signin/oauth-server.js";
+import { SIGNIN_PATHS } from "./signin/paths.js";
+import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut } from "./signin/sign-in.js";
 
 export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
+export { UserAccount } from "./user-account.js";
 
 /** Paths, in one place. The bridge and clients use the same strings. */
 export const PATHS = {
@@ -16,6 +32,7 @@ export const PATHS = {
   bridgeDispatch: "/bridge/v1/dispatch",
   bridgeHealth: "/bridge/v1/health",
   liveness: "/healthz",
+  ...SIGNIN_PATHS,
 } as const;
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
@@ -39,7 +56,20 @@ router
   .get(PATHS.liveness, () => json({ status: "ok" }))
   .get(PATHS.notificationsSocket, handleNotificationsSocket)
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
-  .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth);
+  .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
+  .get(PATHS.signIn, handleSignInPage)
+  .get(PATHS.signInCallback, handleSignInCallback)
+  .post(PATHS.devSignIn, handleDevSignIn)
+  .post(PATHS.signOut, handleSignOut)
+  .get(PATHS.desktopLink, handleDesktopLinkPage)
+  .post(PATHS.desktopAuthorize, handleDesktopAuthorize)
+  .post(PATHS.desktopRefresh, handleDesktopRefresh)
+  .post(PATHS.desktopUnlink, handleDesktopUnlink)
+  .get(PATHS.desktopStatus, handleDesktopStatus)
+  .get(PATHS.oauthAuthorize, handleOAuthAuthorizePage)
+  .post(PATHS.oauthAuthorize, handleOAuthAuthorizeDecision)
+  .post(PATHS.oauthToken, handleOAuthToken)
+  .get(PATHS.oauthMetadata, handleOAuthMetadata);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
