@@ -51,7 +51,7 @@ export const handleDesktopLinkPage = withHtmlErrors(async (request: IRequest, en
 <p>Authorizing sends a token to the Data Analyst app on this Mac, so it can receive your notifications.</p>
 <div class="actions">
   <button type="button" id="authorize">Authorize Desktop App</button>
-  ${state.linked ? `<button type="button" class="secondary" id="unlink">Unlink</button>` : ""}
+  <button type="button" class="secondary" id="unlink"${state.linked ? "" : " hidden"}>Unlink</button>
 </div>
 <p role="status" id="status" aria-live="polite"></p>
 <p><a id="open-app" class="button" hidden>Open Data Analyst</a></p>
@@ -61,8 +61,9 @@ export const handleDesktopLinkPage = withHtmlErrors(async (request: IRequest, en
   });
 });
 
-// Posts with the CSRF header, then follows the custom-scheme URL (and shows it,
-// since a browser without the app installed silently ignores it).
+// Posts with the CSRF header, then follows the custom-scheme URL as the old
+// page did, and also shows it as a button: browsers ask before opening an app,
+// and one without the app installed ignores the URL silently.
 const LINK_PAGE_SCRIPT = `
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const status = document.getElementById("status");
@@ -79,19 +80,22 @@ document.getElementById("authorize").addEventListener("click", async () => {
     const link = document.getElementById("open-app");
     link.href = url;
     link.hidden = false;
+    document.getElementById("link-state").innerHTML = '<span class="badge on">Linked</span>';
+    document.getElementById("unlink").hidden = false;
     status.textContent = "Authorized. Opening the Data Analyst app…";
     window.location.href = url;
   } catch (error) {
     status.textContent = "Failed: " + error.message;
   }
 });
-document.getElementById("unlink")?.addEventListener("click", async () => {
+document.getElementById("unlink").addEventListener("click", async () => {
   status.textContent = "Unlinking…";
   try {
     const { message } = await post("${SIGNIN_PATHS.desktopUnlink}");
     status.textContent = message + " Every device was signed out.";
-    document.getElementById("link-state").textContent = "Not linked";
-    document.getElementById("unlink").remove();
+    document.getElementById("link-state").innerHTML = '<span class="badge">Not linked</span>';
+    document.getElementById("unlink").hidden = true;
+    document.getElementById("open-app").hidden = true;
   } catch (error) {
     status.textContent = "Failed: " + error.message;
   }

@@ -14,6 +14,7 @@ export function escapeHtml(value: string): string {
 const STYLE = `
 :root { color-scheme: light dark; --accent: #2563eb; --muted: #6b7280; --border: #d1d5db; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; display: grid; place-items: center; min-height: 100vh; padding: 1rem; }
 main { max-width: 28rem; width: 100%; border: 1px solid var(--border); border-radius: 12px; padding: 2rem; }
 h1 { font-size: 1.4rem; margin: 0 0 1rem; }
@@ -28,6 +29,7 @@ button:focus-visible, .button:focus-visible, input:focus-visible { outline: 3px 
 label { display: block; margin-bottom: 0.25rem; font-weight: 600; }
 input[type=text] { font: inherit; width: 100%; padding: 0.5rem; border: 1px solid var(--border); border-radius: 8px; }
 [role=alert] { border-left: 4px solid #dc2626; padding-left: 0.75rem; }
+[role=status] { margin-top: 1rem; }
 [role=status]:empty { display: none; }
 `;
 
@@ -45,7 +47,7 @@ export interface PageOptions {
 
 /**
  * An HTML response with the security headers of every sign-in page: a strict
- * CSP, no framing, no referrer (URLs here carry codes), and no caching (pages
+ * CSP, no framing, no referrer to other sites (URLs here carry codes), and no caching (pages
  * carry CSRF tokens and sometimes tokens).
  */
 export function htmlPage({ title, body, status = 200, script, formActions = [], headers }: PageOptions): Response {
@@ -65,7 +67,6 @@ export function htmlPage({ title, body, status = 200, script, formActions = [], 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)} · Analyst Notifications</title>
 <style nonce="${nonce}">${STYLE}</style>
 </head>
@@ -82,7 +83,9 @@ ${script ? `<script nonce="${nonce}">${script}</script>` : ""}
   response.set("Content-Security-Policy", csp);
   response.set("X-Frame-Options", "DENY");
   response.set("X-Content-Type-Options", "nosniff");
-  response.set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on
+  // form posts, which the CSRF origin check would refuse.
+  response.set("Referrer-Policy", "same-origin");
   response.set("Cache-Control", "no-store");
   response.set("Cross-Origin-Opener-Policy", "same-origin");
   return new Response(document, { status, headers: response });
