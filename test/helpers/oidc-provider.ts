@@ -57,8 +57,7 @@ export async function startOidcProvider(): Promise<OidcProvider> {
     publicKeyPem: await exportSPKI(publicKey),
     nextIdToken: undefined,
     tokenRequests: [],
-    sign: (claims) =>
-      new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(privateKey),
+    sign: (claims) => new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(privateKey),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
