@@ -1,16 +1,18 @@
-import { createHash } from "node:crypto";
 import { SignJWT, generateKeyPair, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, type Gateway } from "./helpers/gateway.js";
-import { startOidcProvider, type IdTokenHook, type OidcProvider } from "./helpers/oidc-provider.js";
+import type { Gateway } from "./helpers/gateway.js";
+import type { IdTokenHook, OidcProvider } from "./helpers/oidc-provider.js";
 import {
   RAYCAST_REDIRECT,
   browserPost,
-  oidcVars,
+  codeFrom,
+  startSignInGateway,
   pkcePair,
   signInOverHttp,
   signedInSession,
+  submitConsent,
   tokenFromAppUrl,
+  type SignedInSession,
 } from "./helpers/sign-in.js";
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket } from "./helpers/ws-client.js";
@@ -21,15 +23,12 @@ import { TestSocket } from "./helpers/ws-client.js";
 const ISSUER = "https://analyst.example";
 let provider: OidcProvider;
 let gateway: Gateway;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  provider = await startOidcProvider();
-  gateway = await startGateway(oidcVars(provider, { DESKTOP_JWT_ISSUER: ISSUER }));
+  ({ provider, gateway, stop } = await startSignInGateway({ DESKTOP_JWT_ISSUER: ISSUER }));
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await provider?.stop();
-});
+afterAll(() => stop?.());
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const now = () => Math.floor(Date.now() / 1000);
@@ -181,29 +180,13 @@ describe("ID tokens at the sign-in callback", () => {
 });
 
 describe("OAuth codes and refresh tokens", () => {
-  let session: Awaited<ReturnType<typeof signedInSession>>;
+  let session: SignedInSession;
   beforeAll(async () => {
     session = await signedInSession(gateway, provider, "judy@example.com");
   });
 
-  async function issueCode(challenge: string, redirectUri = RAYCAST_REDIRECT) {
-    const response = await gateway.fetch("/oauth/authorize", {
-      method: "POST",
-      redirect: "manual",
-      headers: { Cookie: session.cookie, Origin: session.origin, "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        response_type: "code",
-        client_id: "raycast",
-        redirect_uri: redirectUri,
-        code_challenge: challenge,
-        code_challenge_method: "S256",
-        state: "s1",
-        decision: "allow",
-        csrf_token: session.csrf,
-      }),
-    });
-    expect(response.status).toBe(303);
-    return new URL(response.headers.get("Location")!).searchParams.get("code")!;
+  async function issueCode(challenge: string) {
+    return codeFrom(await submitConsent(gateway, session, { code_challenge: challenge, state: "s1" }));
   }
 
   const token = (body: Record<string, string>) =>
@@ -295,8 +278,8 @@ describe("OAuth codes and refresh tokens", () => {
 });
 
 describe("CSRF", () => {
-  let session: Awaited<ReturnType<typeof signedInSession>>;
-  let other: Awaited<ReturnType<typeof signedInSession>>;
+  let session: SignedInSession;
+  let other: SignedInSession;
   beforeAll(async () => {
     session = await signedInSession(gateway, provider, "kim@example.com");
     other = await signedInSession(gateway, provider, "leo@example.com");
@@ -318,19 +301,7 @@ describe("CSRF", () => {
   });
 
   it("refuses the OAuth consent form without the token, issuing no code", async () => {
-    const response = await gateway.fetch("/oauth/authorize", {
-      method: "POST",
-      redirect: "manual",
-      headers: { Cookie: session.cookie, Origin: session.origin, "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        response_type: "code",
-        client_id: "raycast",
-        redirect_uri: RAYCAST_REDIRECT,
-        code_challenge: createHash("sha256").update("x".repeat(43)).digest("base64url"),
-        code_challenge_method: "S256",
-        decision: "allow",
-      }),
-    });
+    const response = await submitConsent(gateway, session, { csrf_token: null });
     expect(response.status).toBe(403);
     expect(response.headers.get("Location")).toBeNull();
   });

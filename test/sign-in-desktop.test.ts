@@ -1,8 +1,8 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, type Gateway } from "./helpers/gateway.js";
-import { startOidcProvider, type OidcProvider } from "./helpers/oidc-provider.js";
-import { browserPost, oidcVars, signedInSession, tokenFromAppUrl } from "./helpers/sign-in.js";
+import type { Gateway } from "./helpers/gateway.js";
+import type { OidcProvider } from "./helpers/oidc-provider.js";
+import { browserPost, startSignInGateway, signedInSession, tokenFromAppUrl } from "./helpers/sign-in.js";
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket, connectLegacy } from "./helpers/ws-client.js";
 
@@ -13,15 +13,12 @@ const ISSUER = "https://analyst.example";
 const DAY = 86_400;
 let provider: OidcProvider;
 let gateway: Gateway;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  provider = await startOidcProvider();
-  gateway = await startGateway(oidcVars(provider, { DESKTOP_JWT_ISSUER: ISSUER }));
+  ({ provider, gateway, stop } = await startSignInGateway({ DESKTOP_JWT_ISSUER: ISSUER }));
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await provider?.stop();
-});
+afterAll(() => stop?.());
 
 const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
 

@@ -1,8 +1,20 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
-import { startOidcProvider, type OidcProvider } from "./helpers/oidc-provider.js";
-import { CookieJar, RAYCAST_REDIRECT, oidcVars, pkcePair, signedInSession, signInOverHttp } from "./helpers/sign-in.js";
+import type { OidcProvider } from "./helpers/oidc-provider.js";
+import {
+  CookieJar,
+  RAYCAST_REDIRECT,
+  codeFrom,
+  oidcVars,
+  startSignInGateway,
+  pkcePair,
+  sessionOf,
+  signInOverHttp,
+  signedInSession,
+  submitConsent,
+  type SignedInSession,
+} from "./helpers/sign-in.js";
 import { connectLegacy } from "./helpers/ws-client.js";
 
 // The OAuth 2.0 authorization server as an OAuth client library sees it:
@@ -10,17 +22,14 @@ import { connectLegacy } from "./helpers/ws-client.js";
 
 let provider: OidcProvider;
 let gateway: Gateway;
-let session: Awaited<ReturnType<typeof signedInSession>>;
+let stop: () => Promise<void>;
+let session: SignedInSession;
 
 beforeAll(async () => {
-  provider = await startOidcProvider();
-  gateway = await startGateway(oidcVars(provider, { OAUTH_ACCESS_TOKEN_TTL_SECONDS: "600" }));
+  ({ provider, gateway, stop } = await startSignInGateway({ OAUTH_ACCESS_TOKEN_TTL_SECONDS: "600" }));
   session = await signedInSession(gateway, provider, "olivia@example.com");
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await provider?.stop();
-});
+afterAll(() => stop?.());
 
 function authorizeUrl(params: Record<string, string>) {
   return `/oauth/authorize?${new URLSearchParams({
@@ -34,22 +43,7 @@ function authorizeUrl(params: Record<string, string>) {
   })}`;
 }
 
-function consent(fields: Record<string, string>, target = gateway) {
-  return target.fetch("/oauth/authorize", {
-    method: "POST",
-    redirect: "manual",
-    headers: { Cookie: session.cookie, Origin: session.origin, "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      response_type: "code",
-      client_id: "raycast",
-      redirect_uri: RAYCAST_REDIRECT,
-      code_challenge_method: "S256",
-      decision: "allow",
-      csrf_token: session.csrf,
-      ...fields,
-    }),
-  });
-}
+const consent = (fields: Record<string, string>) => submitConsent(gateway, session, fields);
 
 const tokenRequest = (body: string, contentType: string, target = gateway) =>
   target.fetch("/oauth/token", { method: "POST", headers: { "Content-Type": contentType }, body });
@@ -137,7 +131,7 @@ describe("POST /oauth/token", () => {
   async function code() {
     const pair = pkcePair();
     const response = await consent({ code_challenge: pair.challenge });
-    return { code: new URL(response.headers.get("Location")!).searchParams.get("code")!, verifier: pair.verifier };
+    return { code: codeFrom(response), verifier: pair.verifier };
   }
 
   it("exchanges a code from a form body for a 10-minute access token that works on a socket", async () => {
@@ -236,28 +230,10 @@ describe("code lifetime", () => {
   afterAll(() => shortLived?.stop());
 
   it("refuses a code presented after OAUTH_CODE_TTL_SECONDS", async () => {
-    const page = await shortLived.fetch("/desktop/link", { headers: { Cookie: jar.header() } });
-    const csrf = (await page.text()).match(/name="csrf-token" content="([^"]+)"/)![1]!;
     const pair = pkcePair();
-    const response = await shortLived.fetch("/oauth/authorize", {
-      method: "POST",
-      redirect: "manual",
-      headers: {
-        Cookie: jar.header(),
-        Origin: shortLived.url.origin,
-        "Content-Type": "application/x-www-form-urlencoded",
-      },
-      body: new URLSearchParams({
-        response_type: "code",
-        client_id: "raycast",
-        redirect_uri: RAYCAST_REDIRECT,
-        code_challenge: pair.challenge,
-        code_challenge_method: "S256",
-        decision: "allow",
-        csrf_token: csrf,
-      }),
-    });
-    const value = new URL(response.headers.get("Location")!).searchParams.get("code")!;
+    const value = codeFrom(
+      await submitConsent(shortLived, await sessionOf(shortLived, jar), { code_challenge: pair.challenge }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1300));
     const exchanged = await tokenRequest(
       new URLSearchParams({

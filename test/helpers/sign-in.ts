@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Gateway } from "./gateway.js";
-import type { OidcProvider } from "./oidc-provider.js";
+import { startGateway, type Gateway } from "./gateway.js";
+import { startOidcProvider, type OidcProvider } from "./oidc-provider.js";
 
 /** Settings that point the gateway at the test provider. */
 export function oidcVars(provider: OidcProvider, extra: Record<string, string> = {}): Record<string, string> {
@@ -10,6 +10,23 @@ export function oidcVars(provider: OidcProvider, extra: Record<string, string> =
     OIDC_CLIENT_SECRET: provider.clientSecret,
     ALLOWED_EMAIL_DOMAINS: "example.com",
     ...extra,
+  };
+}
+
+/** A test OpenID provider and a gateway that signs in through it; `vars` add settings. */
+export async function startSignInGateway(vars: Record<string, string> = {}) {
+  const provider = await startOidcProvider();
+  const gateway = await startGateway(oidcVars(provider, vars)).catch(async (error: unknown) => {
+    await provider.stop();
+    throw error;
+  });
+  return {
+    provider,
+    gateway,
+    stop: async () => {
+      await gateway.stop();
+      await provider.stop();
+    },
   };
 }
 
@@ -69,21 +86,68 @@ export async function signInOverHttp(
   return { jar, callback };
 }
 
+export interface SignedInSession {
+  cookie: string;
+  csrf: string;
+  origin: string;
+}
+
 /** A signed-in session and its CSRF token (read from the link page, as the page's script does). */
 export async function signedInSession(gateway: Gateway, provider: OidcProvider, email: string) {
   const { jar, callback } = await signInOverHttp(gateway, provider, email);
   if (callback.status !== 303) throw new Error(`sign-in failed: ${callback.status} ${await callback.text()}`);
+  return sessionOf(gateway, jar);
+}
+
+/** The session of a cookie jar, with the CSRF token from the link page. */
+export async function sessionOf(gateway: Gateway, jar: CookieJar): Promise<SignedInSession> {
   const page = await gateway.fetch("/desktop/link", { headers: { Cookie: jar.header() } });
   const csrf = (await page.text()).match(/name="csrf-token" content="([^"]+)"/)?.[1];
   if (!csrf) throw new Error("no CSRF token on the link page");
   return { cookie: jar.header(), csrf, origin: gateway.url.origin };
 }
 
+/**
+ * Submits the "Authorize Raycast" form as the browser does (Allow, with the
+ * CSRF token, for RAYCAST_REDIRECT); `fields` override or remove (null) any field.
+ */
+export function submitConsent(
+  gateway: Gateway,
+  session: SignedInSession,
+  fields: Record<string, string | null> = {},
+): Promise<Response> {
+  const form: Record<string, string | null> = {
+    response_type: "code",
+    client_id: "raycast",
+    redirect_uri: RAYCAST_REDIRECT,
+    code_challenge: pkcePair().challenge,
+    code_challenge_method: "S256",
+    decision: "allow",
+    csrf_token: session.csrf,
+    ...fields,
+  };
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(form)) if (value !== null) body.set(name, value);
+  return gateway.fetch("/oauth/authorize", {
+    method: "POST",
+    redirect: "manual",
+    headers: { Cookie: session.cookie, Origin: session.origin, "Content-Type": "application/x-www-form-urlencoded" },
+    body,
+  });
+}
+
+/** The code of a consent redirect. */
+export function codeFrom(response: Response): string {
+  const code = new URL(response.headers.get("Location") ?? "about:blank").searchParams.get("code");
+  if (!code) throw new Error(`no code in the redirect (${response.status} ${response.headers.get("Location")})`);
+  return code;
+}
+
 /** POST with the session cookie, CSRF header and same-origin Origin, as the page does. */
 export function browserPost(
   gateway: Gateway,
   path: string,
-  session: { cookie: string; csrf: string; origin: string },
+  session: SignedInSession,
   overrides: Record<string, string | null> = {},
 ) {
   const headers: Record<string, string> = {
