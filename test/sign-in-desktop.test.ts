@@ -114,7 +114,7 @@ describe("POST /api/desktop/unlink", () => {
     const session = await signedInSession(gateway, provider, "erin@example.com");
     const response = await browserPost(gateway, "/api/desktop/unlink", session);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "Desktop app is not linked.", code: 40005 });
+    expect(await response.json()).toEqual({ error: "Desktop app is not linked.", code: 40006 });
   });
 
   it("unlinks, closes every socket with 4403 and refuses every earlier token everywhere", async () => {

@@ -29,15 +29,16 @@ export const ERRORS = {
   missingDispatchFields: { code: 40002, status: 400, message: "Missing 'user' or 'notification'" }, // legacy
   invalidDispatch: { code: 40003, status: 400, message: "invalid dispatch" },
   invalidRequest: { code: 40004, status: 400, message: "invalid request" },
-  desktopNotLinked: { code: 40005, status: 400, message: "Desktop app is not linked." }, // legacy
+  invalidFrame: { code: 40005, status: 400, message: "invalid frame" },
+  tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
+  tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
+  desktopNotLinked: { code: 40006, status: 400, message: "Desktop app is not linked." }, // legacy
   oauthInvalidRedirect: {
-    code: 40006,
+    code: 40007,
     status: 400,
     message: "invalid request: redirect_uri is missing or not in OAUTH_REDIRECT_URIS",
   },
-  oauthInvalidClient: { code: 40007, status: 400, message: "invalid request: client_id is missing or malformed" },
-  desktopAuthMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
-  desktopTokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
+  oauthInvalidClient: { code: 40008, status: 400, message: "invalid request: client_id is missing or malformed" },
   signInRequired: { code: 40104, status: 401, message: "unauthorized: sign in first" },
   csrfFailed: { code: 40301, status: 403, message: "forbidden: missing or invalid CSRF token" },
   signInRefused: { code: 40302, status: 403, message: "forbidden: sign-in refused" },
@@ -50,6 +51,7 @@ export const ERRORS = {
   accessDenied: { code: 40305, status: 403, message: "forbidden: Cloudflare Access token invalid" },
   bridgeUnauthorized: { code: 40101, status: 401, message: "unauthorized: missing or invalid bridge token" },
   notFound: { code: 40401, status: 404, message: "not found" },
+  notificationNotFound: { code: 40402, status: 404, message: "not found: no such notification in this inbox" },
   methodNotAllowed: { code: 40501, status: 405, message: "method not allowed" },
   bodyTooLarge: { code: 41301, status: 413, message: "limit reached: request body too large" },
   upgradeRequired: { code: 42601, status: 426, message: "upgrade required: expected a WebSocket upgrade" },

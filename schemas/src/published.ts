@@ -1,6 +1,23 @@
 import type { z } from "zod";
 import { DesktopAuthorizeResponse, DesktopRefreshResponse, DesktopUnlinkResponse, LinkState } from "./desktop-auth.js";
-import { DispatchRequest, DispatchResponse } from "./dispatch.js";
+import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
+import {
+  InboxChangeResponse,
+  InboxDiagnostics,
+  InboxListQuery,
+  InboxListResponse,
+  InboxNotification,
+  MarkReadRequest,
+  MarkUnreadRequest,
+} from "./inbox.js";
+import {
+  AuthOkV2Frame,
+  DeletedFrame,
+  ErrorFrame,
+  NotificationV2Frame,
+  ReadFrame,
+  UnreadFrame,
+} from "./ws-frames-v2.js";
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
@@ -32,4 +49,19 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   OAuthTokenResponse,
   OAuthErrorBody,
   OAuthServerMetadata,
+  DispatchBatchRequest,
+  DispatchBatchResponse,
+  InboxNotification,
+  InboxListQuery,
+  InboxListResponse,
+  MarkReadRequest,
+  MarkUnreadRequest,
+  InboxChangeResponse,
+  InboxDiagnostics,
+  AuthOkV2Frame,
+  NotificationV2Frame,
+  ReadFrame,
+  UnreadFrame,
+  DeletedFrame,
+  ErrorFrame,
 };

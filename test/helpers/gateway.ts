@@ -36,7 +36,7 @@ export async function startGateway(vars: Record<string, string> = {}): Promise<G
       server: { hostname: "127.0.0.1", port: 0 },
       inspector: false,
       persist: false,
-      logLevel: "warn",
+      logLevel: (process.env.TEST_WRANGLER_LOG_LEVEL as "warn" | undefined) ?? "warn",
       watch: false,
     },
   });

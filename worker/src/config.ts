@@ -23,6 +23,14 @@ export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** Client frames are auth, pong and small commands; 16 KiB leaves room for a token. */
 export const DEFAULT_WS_FRAME_LIMIT_BYTES = 16_384;
+/** Notifications kept per user, with read state; older ones are pruned. */
+export const DEFAULT_INBOX_LIMIT = 200;
+/** Ids of pruned/deleted notifications remembered so late retries stay duplicates. */
+export const DEFAULT_INBOX_REMEMBERED_IDS = 10_000;
+/** Default page of GET /api/notifications: what the Raycast list shows. */
+export const DEFAULT_INBOX_PAGE_SIZE = 50;
+/** Inbox API bodies are id lists: 500 ids of 128 characters fit. */
+export const DEFAULT_API_BODY_LIMIT_BYTES = 131_072;
 /** Per-message logs only at debug: the hot path must not log. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 /** Sign-in forms and OAuth token requests are a few hundred bytes. */
@@ -67,6 +75,10 @@ export interface Config {
   readonly authTimeoutMs: number;
   readonly dispatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
+  readonly inboxLimit: number;
+  readonly inboxRememberedIds: number;
+  readonly apiBodyLimitBytes: number;
+  readonly inboxPageSize: number;
   readonly logLevel: LogLevel;
   /** OpenID Connect sign-in; off when OIDC_CLIENT_ID is empty. */
   readonly oidc: { issuer: string; clientId: string; clientSecret: string | undefined } | undefined;
@@ -126,6 +138,10 @@ export function loadConfig(env: Env): Config {
       min: 1024,
       integer: true,
     }),
+    inboxLimit: number(env, "INBOX_LIMIT", DEFAULT_INBOX_LIMIT, { min: 1, integer: true }),
+    inboxRememberedIds: number(env, "INBOX_REMEMBERED_IDS", DEFAULT_INBOX_REMEMBERED_IDS, { min: 0, integer: true }),
+    apiBodyLimitBytes: number(env, "API_BODY_LIMIT_BYTES", DEFAULT_API_BODY_LIMIT_BYTES, { min: 1024, integer: true }),
+    inboxPageSize: DEFAULT_INBOX_PAGE_SIZE,
     logLevel: logLevel(env.LOG_LEVEL),
     ...signInSettings(env),
     oauthRedirectUris: list(env.OAUTH_REDIRECT_URIS) ?? DEFAULT_OAUTH_REDIRECT_URIS,

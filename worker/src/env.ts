@@ -19,6 +19,9 @@ export interface Env {
   AUTH_TIMEOUT_SECONDS?: string;
   DISPATCH_BODY_LIMIT_BYTES?: string;
   WS_FRAME_LIMIT_BYTES?: string;
+  INBOX_LIMIT?: string;
+  INBOX_REMEMBERED_IDS?: string;
+  API_BODY_LIMIT_BYTES?: string;
   LOG_LEVEL?: string;
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;

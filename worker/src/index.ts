@@ -2,10 +2,21 @@ import { AutoRouter, type IRequest } from "itty-router";
 import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { ApiError, ERRORS, errorResponse, json } from "./errors.js";
-import { handleBridgeDispatch, handleBridgeHealth } from "./handlers/bridge.js";
+import {
+  handleBridgeDispatch,
+  handleBridgeDispatchBatch,
+  handleBridgeHealth,
+  handleBridgeInboxGet,
+} from "./handlers/bridge.js";
+import {
+  handleNotificationDelete,
+  handleNotificationsList,
+  handleNotificationsRead,
+  handleNotificationsUnread,
+} from "./handlers/inbox.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { createLogger, errorMessage } from "./log.js";
-import { ensureBridgeToken } from "./middleware.js";
+import { ensureBridgeToken, ensureUserToken } from "./middleware.js";
 import {
   handleDesktopAuthorize,
   handleDesktopLinkPage,
@@ -26,12 +37,18 @@ export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
 export { UserAccount } from "./user-account.js";
 
-/** Paths, in one place. The bridge and clients use the same strings. */
+/** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
 export const PATHS = {
-  notificationsSocket: "/ws/notifications",
-  bridgeDispatch: "/bridge/v1/dispatch",
-  bridgeHealth: "/bridge/v1/health",
   liveness: "/healthz",
+  notificationsSocket: "/ws/notifications",
+  notifications: "/api/notifications",
+  notificationsRead: "/api/notifications/read",
+  notificationsUnread: "/api/notifications/unread",
+  notification: "/api/notifications/:id",
+  bridgeDispatch: "/bridge/v1/dispatch",
+  bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
+  bridgeHealth: "/bridge/v1/health",
+  bridgeInbox: "/bridge/v1/inbox/:user",
   ...SIGNIN_PATHS,
 } as const;
 
@@ -55,8 +72,14 @@ const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
 router
   .get(PATHS.liveness, () => json({ status: "ok" }))
   .get(PATHS.notificationsSocket, handleNotificationsSocket)
+  .get(PATHS.notifications, ensureUserToken, handleNotificationsList)
+  .post(PATHS.notificationsRead, ensureUserToken, handleNotificationsRead)
+  .post(PATHS.notificationsUnread, ensureUserToken, handleNotificationsUnread)
+  .delete(PATHS.notification, ensureUserToken, handleNotificationDelete)
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
+  .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
   .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
+  .get(PATHS.bridgeInbox, ensureBridgeToken, handleBridgeInboxGet)
   .get(PATHS.signIn, handleSignInPage)
   .get(PATHS.signInCallback, handleSignInCallback)
   .post(PATHS.devSignIn, handleDevSignIn)

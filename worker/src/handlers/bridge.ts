@@ -1,34 +1,84 @@
 import {
+  DispatchBatchRequest,
+  Username,
+  errorBody,
+  newNotificationId,
   toLegacyTimestamp,
   validateDispatch,
-  type DispatchResponse,
+  validateRequest,
+  type DispatchBatchResponse,
   type HealthResponse,
+  type Notification,
+  type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
+import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { connectionRegistry } from "../connection-registry.js";
 import type { Env } from "../env.js";
-import { ApiError, json } from "../errors.js";
+import { json, validated } from "../errors.js";
 import { readJsonBody } from "../middleware.js";
 import { userInbox } from "../user-inbox.js";
 
-/** `POST /bridge/v1/dispatch`: one notification to every open socket of one user. */
+const UserParams = z.object({ user: Username });
+
+/** `POST /bridge/v1/dispatch`: store one notification and send it to every socket of its user. */
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
+  const body = await readJsonBody(request, loadConfig(env).dispatchBodyLimitBytes);
+  const { user, notification } = validated(validateDispatch(body));
+  return json(await userInbox(env, user).dispatch(complete(notification)));
+}
+
+/**
+ * `POST /bridge/v1/dispatch/batch`: the bridge's backlog in one call. Each
+ * user's object is called once with that user's dispatches in order; users
+ * run in parallel. Results keep the request's order; a refused item does
+ * not stop the others.
+ */
+export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Promise<Response> {
   const config = loadConfig(env);
-  const body = await readJsonBody(request, config.dispatchBodyLimitBytes);
-  const validation = validateDispatch(body);
-  if (!validation.ok) throw new ApiError(validation.error, validation.detail);
-  const { user, notification } = validation.value;
-  const result: DispatchResponse = await userInbox(env, user).dispatch({
-    ...notification,
-    id: notification.id ?? crypto.randomUUID(),
-    timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
+  const { dispatches } = validated(
+    validateRequest(DispatchBatchRequest, await readJsonBody(request, config.dispatchBodyLimitBytes * 100)),
+  );
+  const results: DispatchBatchResponse["results"] = new Array(dispatches.length);
+  const byUser = new Map<string, Array<{ index: number; notification: Notification }>>();
+  dispatches.forEach((item, index) => {
+    const validation = validateDispatch(item);
+    if (!validation.ok) {
+      results[index] = errorBody(validation.error, validation.detail);
+      return;
+    }
+    const { user, notification } = validation.value;
+    const queue = byUser.get(user) ?? [];
+    queue.push({ index, notification: complete(notification) });
+    byUser.set(user, queue);
   });
-  return json(result);
+  await Promise.all(
+    [...byUser].map(async ([user, items]) => {
+      const answers = await userInbox(env, user).dispatchMany(items.map((item) => item.notification));
+      answers.forEach((answer, i) => (results[items[i]!.index] = answer));
+    }),
+  );
+  return json({ results });
 }
 
 /** `GET /bridge/v1/health`: the legacy health body with real counts per user. */
 export async function handleBridgeHealth(_request: IRequest, env: Env): Promise<Response> {
   const health: HealthResponse = await connectionRegistry(env).snapshot();
   return json(health);
+}
+
+/** `GET /bridge/v1/inbox/<user>`: sockets, cursor, counts and wake-ups of one user's object. */
+export async function handleBridgeInboxGet(request: IRequest, env: Env): Promise<Response> {
+  const { user } = validated(validateRequest(UserParams, request.params));
+  return json(await userInbox(env, user).diagnostics(user));
+}
+
+/** Fills in what a caller may leave out: a time-ordered id and the current time. */
+function complete(notification: ParsedDispatchRequest["notification"]): Notification {
+  return {
+    ...notification,
+    id: notification.id ?? newNotificationId(),
+    timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
+  };
 }

@@ -11,7 +11,7 @@ import { signDesktopToken } from "../auth.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json } from "../errors.js";
-import { bearerToken } from "../middleware.js";
+import { bearerToken, ensureUserToken, type UserRequest } from "../middleware.js";
 import { userAccount } from "../user-account.js";
 import { InvalidTokenError, authenticateToken } from "../user-auth.js";
 import { userInbox } from "../user-inbox.js";
@@ -117,14 +117,14 @@ export async function handleDesktopAuthorize(request: IRequest, env: Env): Promi
 export async function handleDesktopRefresh(request: IRequest, env: Env): Promise<Response> {
   const config = loadConfig(env);
   const token = bearerToken(request);
-  if (!token) throw new ApiError(ERRORS.desktopAuthMissing, undefined, WWW_AUTHENTICATE);
+  if (!token) throw new ApiError(ERRORS.tokenMissing, undefined, WWW_AUTHENTICATE);
   let username: string;
   try {
     ({ username } = await authenticateToken(token, env, {
       graceSeconds: config.jwtRefreshGraceDays * SECONDS_PER_DAY,
     }));
   } catch (error) {
-    if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.desktopTokenInvalid, undefined, WWW_AUTHENTICATE);
+    if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
     throw error;
   }
   const issuedAt = await userAccount(env, username).issuedAtNow();
@@ -151,18 +151,11 @@ export async function handleDesktopUnlink(request: IRequest, env: Env): Promise<
 export async function handleDesktopStatus(request: IRequest, env: Env): Promise<Response> {
   let username: string;
   if (request.headers.get("Authorization") !== null) {
-    const token = bearerToken(request);
-    if (!token) throw new ApiError(ERRORS.desktopAuthMissing, undefined, WWW_AUTHENTICATE);
-    try {
-      ({ username } = await authenticateToken(token, env));
-    } catch (error) {
-      if (error instanceof InvalidTokenError)
-        throw new ApiError(ERRORS.desktopTokenInvalid, undefined, WWW_AUTHENTICATE);
-      throw error;
-    }
+    await ensureUserToken(request, env);
+    username = (request as UserRequest).username;
   } else {
     const session = await currentSession(request, env);
-    if (!session) throw new ApiError(ERRORS.desktopAuthMissing, undefined, WWW_AUTHENTICATE);
+    if (!session) throw new ApiError(ERRORS.tokenMissing, undefined, WWW_AUTHENTICATE);
     username = session.username;
   }
   const state: LinkState = await userAccount(env, username).linkState();
