@@ -49,6 +49,8 @@ async function refusedEverywhere(token: string): Promise<void> {
   socket.send({ type: "auth", token });
   expect(await socket.next()).toEqual({ type: "auth_error", message: "Invalid token" });
   expect((await socket.waitClosed()).code).toBe(4401);
+  const v2 = new TestSocket(gateway.socketUrl, { headers: { Authorization: `Bearer ${token}` } });
+  await expect(v2.opened()).rejects.toThrow(/upgrade refused: 401/);
 }
 
 describe("desktop and access tokens", () => {
@@ -85,7 +87,7 @@ describe("desktop and access tokens", () => {
           (claims) => ({ ...claims, exp: now() + 3600 }),
         ),
     ],
-  ])("refuses %s on the API and the socket", async (_name, forge) => {
+  ])("refuses %s on the API and both socket protocols", async (_name, forge) => {
     await refusedEverywhere(await forge());
   });
 

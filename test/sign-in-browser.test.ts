@@ -6,7 +6,8 @@ import { launchBrowser } from "./helpers/browser.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { startOidcProvider, type OidcProvider } from "./helpers/oidc-provider.js";
 import { RAYCAST_REDIRECT, oidcVars, pkcePair, tokenFromAppUrl } from "./helpers/sign-in.js";
-import { TestSocket, connectLegacy } from "./helpers/ws-client.js";
+import { bridgeDispatch, note, userApi } from "./helpers/api.js";
+import { TestSocket, connectLegacy, connectV2, takeNotifications } from "./helpers/ws-client.js";
 
 // The whole sign-in as a person does it, in headless chromium: SSO at the
 // (local) OpenID provider, the legacy "Authorize Desktop App" button, the
@@ -140,9 +141,18 @@ describe("sign-in in a real browser", () => {
     raycastToken = tokens.access_token as string;
     raycastRefresh = tokens.refresh_token as string;
 
-    const socket = await connectLegacy(gateway.socketUrl, raycastToken);
-    expect(socket.ws.readyState).toBe(socket.ws.OPEN);
-    socket.close();
+    // The token opens a v2 socket that receives a dispatched notification,
+    // reads the inbox API and opens a legacy socket.
+    const { socket: v2, authOk } = await connectV2(gateway.socketUrl, raycastToken);
+    expect(authOk).toMatchObject({ username: "alice", protocol: 2 });
+    expect((await bridgeDispatch(gateway, "alice", note("signin-1"))).status).toBe(200);
+    expect((await takeNotifications(v2, 1))[0]).toMatchObject({ id: "signin-1" });
+    v2.close();
+    const inbox = await userApi(gateway, raycastToken, "GET", "/api/notifications");
+    expect(inbox.status).toBe(200);
+    expect(inbox.body.notifications).toEqual([expect.objectContaining({ id: "signin-1", read: false })]);
+    const legacy = await connectLegacy(gateway.socketUrl, raycastToken);
+    legacy.close();
     expect(await status(raycastToken)).toMatchObject({ status: 200, body: { linked: true } });
   });
 
@@ -150,7 +160,7 @@ describe("sign-in in a real browser", () => {
     await page.goto(new URL("/desktop/link", gateway.url).href);
     expect(await page.locator("#link-state").textContent()).toContain("Linked");
     const desktop = await connectLegacy(gateway.socketUrl, desktopToken);
-    const raycast = await connectLegacy(gateway.socketUrl, raycastToken);
+    const { socket: raycast } = await connectV2(gateway.socketUrl, raycastToken);
 
     await page.getByRole("button", { name: "Unlink" }).click();
     await expect.poll(() => page.locator("#status").textContent()).toContain("Desktop app unlinked.");
@@ -163,6 +173,9 @@ describe("sign-in in a real browser", () => {
       body: { error: "Invalid or expired token", code: 40103 },
     });
     expect((await status(raycastToken)).status).toBe(401);
+    expect((await userApi(gateway, raycastToken, "GET", "/api/notifications")).status).toBe(401);
+    const v2 = new TestSocket(gateway.socketUrl, { headers: { Authorization: `Bearer ${raycastToken}` } });
+    await expect(v2.opened()).rejects.toThrow(/401/);
     const socket = new TestSocket(gateway.socketUrl);
     await socket.opened();
     socket.send({ type: "auth", token: desktopToken });
