@@ -200,6 +200,22 @@ describe("sign-in in a real browser", () => {
     socket.close();
   });
 
+  it("shows an error page, and goes nowhere, for a redirect URI outside the allowlist", async () => {
+    const authorize = new URL("/oauth/authorize", gateway.url);
+    authorize.search = new URLSearchParams({
+      response_type: "code",
+      client_id: "raycast-extension",
+      redirect_uri: "https://evil.example/steal",
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: "S256",
+    }).toString();
+    const response = await page.goto(authorize.href);
+    expect(response!.status()).toBe(400);
+    expect(page.url()).toBe(authorize.href);
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("redirect_uri is missing or not in");
+    await page.screenshot({ path: `${SCREENSHOTS}oauth-error.png`, fullPage: true });
+  });
+
   it("serves its pages with CSP, no framing and no caching", async () => {
     const response = await page.goto(new URL("/desktop/link", gateway.url).href);
     const headers = response!.headers();

@@ -163,6 +163,14 @@ describe("POST /oauth/token", () => {
     const next = (await refreshed.json()) as Record<string, string>;
     expect(next.refresh_token).not.toBe(body.refresh_token);
     (await connectLegacy(gateway.socketUrl, next.access_token!)).close();
+
+    // The legacy refresh endpoint does not turn it into a 30-day desktop token.
+    const legacy = await gateway.fetch("/api/desktop/refresh", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${next.access_token}` },
+    });
+    expect(legacy.status).toBe(401);
+    expect(await legacy.json()).toEqual({ error: "Invalid or expired token", code: 40103 });
   });
 
   it.each([

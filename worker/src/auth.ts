@@ -22,6 +22,8 @@ export interface VerifiedToken {
   username: string;
   issuedAt: number | undefined;
   expiresAt: number;
+  /** Set on OAuth access tokens only (oauth-server.ts). */
+  scope: string | undefined;
 }
 
 const keys = new Map<string, Uint8Array>();
@@ -61,7 +63,8 @@ export async function verifyDesktopToken(
     if (typeof username !== "string" || !USERNAME_PATTERN.test(username)) {
       throw new InvalidTokenError("sub is not a valid username");
     }
-    return { username, issuedAt: payload.iat, expiresAt: payload.exp as number };
+    const scope = typeof payload.scope === "string" ? payload.scope : undefined;
+    return { username, issuedAt: payload.iat, expiresAt: payload.exp as number, scope };
   } catch (error) {
     throw asInvalid(error);
   }

@@ -9,6 +9,8 @@ export interface AuthenticatedUser {
   username: string;
   /** `iat` of the token, epoch seconds. */
   issuedAt: number | undefined;
+  /** OAuth access tokens carry their scope; legacy desktop tokens none. */
+  scope: string | undefined;
 }
 
 /**
@@ -27,5 +29,5 @@ export async function authenticateToken(
   if (!(await userAccount(env, verified.username).checkToken(verified.issuedAt))) {
     throw new InvalidTokenError("token was issued before the desktop app was unlinked");
   }
-  return { username: verified.username, issuedAt: verified.issuedAt };
+  return { username: verified.username, issuedAt: verified.issuedAt, scope: verified.scope };
 }

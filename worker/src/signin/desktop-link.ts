@@ -118,15 +118,17 @@ export async function handleDesktopRefresh(request: IRequest, env: Env): Promise
   const config = loadConfig(env);
   const token = bearerToken(request);
   if (!token) throw new ApiError(ERRORS.tokenMissing, undefined, WWW_AUTHENTICATE);
-  let username: string;
+  let user;
   try {
-    ({ username } = await authenticateToken(token, env, {
-      graceSeconds: config.jwtRefreshGraceDays * SECONDS_PER_DAY,
-    }));
+    user = await authenticateToken(token, env, { graceSeconds: config.jwtRefreshGraceDays * SECONDS_PER_DAY });
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
     throw error;
   }
+  // A short OAuth access token must not become a 30-day desktop token here,
+  // around refresh-token rotation: OAuth clients refresh at /oauth/token.
+  if (user.scope !== undefined) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
+  const { username } = user;
   const issuedAt = await userAccount(env, username).issuedAtNow();
   const body: DesktopRefreshResponse = { token: await signDesktopToken(username, config, { issuedAt }) };
   return json(body);
