@@ -2,7 +2,13 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "./helpers/gateway.js";
 import type { OidcProvider } from "./helpers/oidc-provider.js";
-import { browserPost, startSignInGateway, signedInSession, tokenFromAppUrl } from "./helpers/sign-in.js";
+import {
+  browserPost,
+  requestWithHost,
+  startSignInGateway,
+  signedInSession,
+  tokenFromAppUrl,
+} from "./helpers/sign-in.js";
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket, connectLegacy } from "./helpers/ws-client.js";
 
@@ -169,6 +175,16 @@ describe("browser pages", () => {
     const response = await gateway.fetch("/desktop/link", { redirect: "manual" });
     expect(response.status).toBe(302);
     expect(response.headers.get("Location")).toBe("/auth/login?next=%2Fdesktop%2Flink");
+  });
+
+  it("sets Secure __Host- cookies on any host but plain-http localhost", async () => {
+    const response = await requestWithHost(gateway, "notifications.example.com", "GET", "/auth/login");
+    expect(response.status).toBe(302);
+    const cookie = String(response.headers["set-cookie"]);
+    expect(cookie).toMatch(/^__Host-an-signin=[\w.-]+; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/);
+    // The provider is told to come back to that host.
+    const location = new URL(String(response.headers.location));
+    expect(location.searchParams.get("redirect_uri")).toBe("http://notifications.example.com/auth/callback");
   });
 
   it("signs out with the CSRF token and forgets the session", async () => {

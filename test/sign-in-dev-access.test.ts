@@ -1,9 +1,8 @@
-import { request } from "node:http";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { startOidcProvider, type OidcProvider } from "./helpers/oidc-provider.js";
-import { CookieJar } from "./helpers/sign-in.js";
+import { CookieJar, requestWithHost } from "./helpers/sign-in.js";
 
 // The two other ways in: development sign-in (localhost only, off by default)
 // and Cloudflare Access (its assertion verified against the team's JWKS).
@@ -13,29 +12,6 @@ beforeAll(async () => {
   provider = await startOidcProvider();
 });
 afterAll(() => provider?.stop());
-
-/** A request with an arbitrary Host header, as a proxy in front of the gateway would send. */
-function requestWithHost(
-  gateway: Gateway,
-  host: string,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body = "",
-) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      { host: "127.0.0.1", port: gateway.url.port, method, path, headers: { Host: host, ...headers } },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 describe("development sign-in", () => {
   let gateway: Gateway;

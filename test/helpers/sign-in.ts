@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { startGateway, type Gateway } from "./gateway.js";
 import { startOidcProvider, type OidcProvider } from "./oidc-provider.js";
 
@@ -175,4 +176,29 @@ export function tokenFromAppUrl(url: string): string {
   const token = new URL(url).searchParams.get("token");
   if (!token) throw new Error(`no token in ${url}`);
   return token;
+}
+
+/** A request with an arbitrary Host header, as a proxy in front of the gateway would send. */
+export function requestWithHost(
+  gateway: Gateway,
+  host: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body = "",
+) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+    (resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port: gateway.url.port, method, path, headers: { Host: host, ...headers } },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    },
+  );
 }
