@@ -109,6 +109,8 @@ export async function startOurs(options: {
         BENCH_BINDINGS: JSON.stringify({
           DESKTOP_JWT_SECRET: options.jwtSecret,
           BRIDGE_TOKEN: options.bridgeToken,
+          // The load is the point here, not a runaway script.
+          DISPATCH_RATE_PER_USER_PER_MINUTE: "0",
           ...options.vars,
         }),
       },

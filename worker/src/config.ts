@@ -31,6 +31,8 @@ export const DEFAULT_INBOX_REMEMBERED_IDS = 10_000;
 export const DEFAULT_INBOX_PAGE_SIZE = 50;
 /** Inbox API bodies are id lists: 500 ids of 128 characters fit. */
 export const DEFAULT_API_BODY_LIMIT_BYTES = 131_072;
+/** A runaway script, not a busy analyst: 10 a second sustained. 0 turns the limit off. */
+export const DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE = 600;
 /** Per-message logs only at debug: the hot path must not log. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 /** Sign-in forms and OAuth token requests are a few hundred bytes. */
@@ -79,6 +81,8 @@ export interface Config {
   readonly inboxRememberedIds: number;
   readonly apiBodyLimitBytes: number;
   readonly inboxPageSize: number;
+  readonly allowedOrigins: readonly string[];
+  readonly dispatchRatePerUserPerMinute: number;
   readonly logLevel: LogLevel;
   /** OpenID Connect sign-in; off when OIDC_CLIENT_ID is empty. */
   readonly oidc: { issuer: string; clientId: string; clientSecret: string | undefined } | undefined;
@@ -142,6 +146,16 @@ export function loadConfig(env: Env): Config {
     inboxRememberedIds: number(env, "INBOX_REMEMBERED_IDS", DEFAULT_INBOX_REMEMBERED_IDS, { min: 0, integer: true }),
     apiBodyLimitBytes: number(env, "API_BODY_LIMIT_BYTES", DEFAULT_API_BODY_LIMIT_BYTES, { min: 1024, integer: true }),
     inboxPageSize: DEFAULT_INBOX_PAGE_SIZE,
+    allowedOrigins: origins(env.ALLOWED_ORIGINS),
+    dispatchRatePerUserPerMinute: number(
+      env,
+      "DISPATCH_RATE_PER_USER_PER_MINUTE",
+      DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE,
+      {
+        min: 0,
+        integer: true,
+      },
+    ),
     logLevel: logLevel(env.LOG_LEVEL),
     ...signInSettings(env),
     oauthRedirectUris: list(env.OAUTH_REDIRECT_URIS) ?? DEFAULT_OAUTH_REDIRECT_URIS,
@@ -293,6 +307,25 @@ function number(
     );
   }
   return value;
+}
+
+function origins(raw: string | undefined): string[] {
+  const list = (raw ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(`ALLOWED_ORIGINS entry ${origin} is not an origin: e.g. https://app.example.com (no path)`);
+    }
+  }
+  return list;
 }
 
 function logLevel(raw: string | undefined): LogLevel {

@@ -22,6 +22,8 @@ export interface Env {
   INBOX_LIMIT?: string;
   INBOX_REMEMBERED_IDS?: string;
   API_BODY_LIMIT_BYTES?: string;
+  ALLOWED_ORIGINS?: string;
+  DISPATCH_RATE_PER_USER_PER_MINUTE?: string;
   LOG_LEVEL?: string;
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;

@@ -2,7 +2,6 @@ import type { InboxNotification, Notification } from "@analyst-notifications/sch
 
 export interface StoreResult {
   seq: number;
-  duplicate: boolean;
   /** Ids pruned to keep the inbox within its limit. */
   pruned: string[];
 }
@@ -57,15 +56,18 @@ export class InboxStore {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM notifications WHERE read = 0").one().n;
   }
 
-  /** Stores a notification under the next seq, unless its id is known. */
-  store(notification: Notification): StoreResult {
-    const known = this.sql
+  /** The seq of an id stored now or remembered as pruned/deleted; undefined if new. */
+  seqOf(id: string): number | undefined {
+    return this.sql
       .exec<{ seq: number }>(
         "SELECT seq FROM notifications WHERE id = ?1 UNION ALL SELECT seq FROM removed_ids WHERE id = ?1",
-        notification.id,
+        id,
       )
-      .toArray()[0];
-    if (known) return { seq: known.seq, duplicate: true, pruned: [] };
+      .toArray()[0]?.seq;
+  }
+
+  /** Stores a notification whose id is new (see seqOf) under the next seq. */
+  append(notification: Notification): StoreResult {
     const seq = this.cursor() + 1;
     this.setMeta("cursor", seq);
     this.sql.exec(
@@ -74,7 +76,7 @@ export class InboxStore {
       notification.id,
       JSON.stringify(notification),
     );
-    return { seq, duplicate: false, pruned: this.prune() };
+    return { seq, pruned: this.prune() };
   }
 
   /** Newest first: seq in (since, before), at most `limit`. */

@@ -15,6 +15,7 @@ import {
   handleNotificationsUnread,
 } from "./handlers/inbox.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
+import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./cors.js";
 import { createLogger, errorMessage } from "./log.js";
 import { ensureBridgeToken, ensureUserToken } from "./middleware.js";
 import {
@@ -53,7 +54,7 @@ export const PATHS = {
 } as const;
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
-  before: [(_request, env: Env) => void loadConfig(env)],
+  before: [(_request, env: Env) => void loadConfig(env), handlePreflight],
   missing: () => errorResponse(new ApiError(ERRORS.notFound)),
   catch: (error: unknown, request: IRequest) => {
     if (error instanceof ApiError) return errorResponse(error);
@@ -65,13 +66,13 @@ const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
     log.error("unhandled error", { path: new URL(request.url).pathname, error: errorMessage(error) });
     return errorResponse(new ApiError(ERRORS.internal));
   },
-  // Upgrade responses (status 101) must pass through untouched.
-  finally: [],
+  // Upgrade responses (status 101) pass through untouched.
+  finally: [withCorsHeaders],
 });
 
 router
   .get(PATHS.liveness, () => json({ status: "ok" }))
-  .get(PATHS.notificationsSocket, handleNotificationsSocket)
+  .get(PATHS.notificationsSocket, ensureSocketOrigin, handleNotificationsSocket)
   .get(PATHS.notifications, ensureUserToken, handleNotificationsList)
   .post(PATHS.notificationsRead, ensureUserToken, handleNotificationsRead)
   .post(PATHS.notificationsUnread, ensureUserToken, handleNotificationsUnread)

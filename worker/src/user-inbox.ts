@@ -20,6 +20,7 @@ import { connectionRegistry } from "./connection-registry.js";
 import type { Env } from "./env.js";
 import { InboxStore } from "./inbox-store.js";
 import { createLogger, errorMessage, type Logger } from "./log.js";
+import { RateLimiter } from "./rate-limiter.js";
 import { PROTOCOL_TAG, readAttachment, type SocketAttachment, type SocketProtocol } from "./socket-attachment.js";
 
 /** Headers the worker sets when it hands a socket to the object (never taken from clients). */
@@ -30,6 +31,9 @@ export const CONNECT_HEADERS = {
 } as const;
 
 type ReadTarget = { ids: string[] } | { all: true };
+
+/** A dispatch's answer, or the rate limit's refusal (the caller turns it into 429). */
+export type DispatchOutcome = DispatchResponse | { rateLimited: true; retryAfterSeconds: number };
 
 /**
  * One object per user (`idFromName(username)`): the user's durable inbox and
@@ -42,6 +46,8 @@ export class UserInbox extends DurableObject<Env> {
   private readonly config: Config;
   private readonly log: Logger;
   private readonly store: InboxStore;
+  // In memory on purpose: a limit for runaway scripts may reset when an idle object is evicted.
+  private readonly dispatchRate: RateLimiter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -51,6 +57,7 @@ export class UserInbox extends DurableObject<Env> {
       inboxLimit: this.config.inboxLimit,
       rememberedIds: this.config.inboxRememberedIds,
     });
+    this.dispatchRate = new RateLimiter(this.config.dispatchRatePerUserPerMinute, 60_000);
     // v2 heartbeats are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(V2_PING, V2_PONG));
     // Counts wake-ups from eviction: an operational figure, and the proof in tests.
@@ -69,12 +76,12 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   /** Stores a notification, then writes it to every open socket of this user. */
-  async dispatch(notification: Notification): Promise<DispatchResponse> {
+  async dispatch(notification: Notification): Promise<DispatchOutcome> {
     return this.onDispatch(notification);
   }
 
   /** Several notifications of this user, in order; one call for a bridge batch. */
-  async dispatchMany(notifications: Notification[]): Promise<DispatchResponse[]> {
+  async dispatchMany(notifications: Notification[]): Promise<DispatchOutcome[]> {
     return notifications.map((notification) => this.onDispatch(notification));
   }
 
@@ -194,9 +201,12 @@ export class UserInbox extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  private onDispatch(notification: Notification): DispatchResponse {
-    const { seq, duplicate } = this.store.store(notification);
-    if (duplicate) return { sent: 0, stored: true, seq, duplicate: true };
+  private onDispatch(notification: Notification): DispatchOutcome {
+    const known = this.store.seqOf(notification.id);
+    if (known !== undefined) return { sent: 0, stored: true, seq: known, duplicate: true };
+    const retryAfterSeconds = this.dispatchRate.take();
+    if (retryAfterSeconds > 0) return { rateLimited: true, retryAfterSeconds };
+    const { seq } = this.store.append(notification);
     let sent = 0;
     // Sockets are found by protocol tag: no attachment is deserialized on the hot path.
     const v2Sockets = this.openSockets(PROTOCOL_TAG.v2);

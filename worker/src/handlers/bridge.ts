@@ -16,7 +16,7 @@ import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { connectionRegistry } from "../connection-registry.js";
 import type { Env } from "../env.js";
-import { json, validated } from "../errors.js";
+import { ApiError, ERRORS, json, validated } from "../errors.js";
 import { readJsonBody } from "../middleware.js";
 import { userInbox } from "../user-inbox.js";
 
@@ -26,7 +26,13 @@ const UserParams = z.object({ user: Username });
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
   const body = await readJsonBody(request, loadConfig(env).dispatchBodyLimitBytes);
   const { user, notification } = validated(validateDispatch(body));
-  return json(await userInbox(env, user).dispatch(complete(notification)));
+  const outcome = await userInbox(env, user).dispatch(complete(notification));
+  if ("rateLimited" in outcome) {
+    throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${outcome.retryAfterSeconds} s`, {
+      "Retry-After": String(outcome.retryAfterSeconds),
+    });
+  }
+  return json(outcome);
 }
 
 /**
@@ -56,7 +62,12 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
   await Promise.all(
     [...byUser].map(async ([user, items]) => {
       const answers = await userInbox(env, user).dispatchMany(items.map((item) => item.notification));
-      answers.forEach((answer, i) => (results[items[i]!.index] = answer));
+      answers.forEach((answer, i) => {
+        results[items[i]!.index] =
+          "rateLimited" in answer
+            ? errorBody(ERRORS.dispatchRateLimited, `retry after ${answer.retryAfterSeconds} s`)
+            : answer;
+      });
     }),
   );
   return json({ results });
