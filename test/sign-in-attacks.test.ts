@@ -298,7 +298,7 @@ describe("CSRF", () => {
     for (const path of ["/api/desktop/authorize", "/api/desktop/unlink"]) {
       const response = await browserPost(gateway, path, session, headers);
       expect(response.status).toBe(403);
-      expect(((await response.json()) as { code: number }).code).toBe(40301);
+      expect(((await response.json()) as { code: number }).code).toBe(40302);
     }
   });
 
