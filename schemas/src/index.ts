@@ -6,4 +6,6 @@ export * from "./ws-frames.js";
 export * from "./ws-frames-v2.js";
 export * from "./inbox.js";
 export * from "./errors.js";
+export * from "./desktop-auth.js";
+export * from "./oauth.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";

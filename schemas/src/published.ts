@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { DesktopAuthorizeResponse, DesktopRefreshResponse, DesktopUnlinkResponse, LinkState } from "./desktop-auth.js";
 import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
 import {
   InboxChangeResponse,
@@ -20,6 +21,7 @@ import {
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
+import { OAuthErrorBody, OAuthServerMetadata, OAuthTokenRequest, OAuthTokenResponse } from "./oauth.js";
 import { AuthErrorFrame, AuthFrame, AuthOkFrame, NotificationFrame, PingFrame, PongFrame } from "./ws-frames.js";
 
 /**
@@ -39,6 +41,14 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   PingFrame,
   PongFrame,
   NotificationFrame,
+  DesktopAuthorizeResponse,
+  DesktopRefreshResponse,
+  DesktopUnlinkResponse,
+  LinkState,
+  OAuthTokenRequest,
+  OAuthTokenResponse,
+  OAuthErrorBody,
+  OAuthServerMetadata,
   DispatchBatchRequest,
   DispatchBatchResponse,
   InboxNotification,

@@ -18,9 +18,25 @@ import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./cors.js";
 import { createLogger, errorMessage } from "./log.js";
 import { ensureBridgeToken, ensureUserToken } from "./middleware.js";
+import {
+  handleDesktopAuthorize,
+  handleDesktopLinkPage,
+  handleDesktopRefresh,
+  handleDesktopStatus,
+  handleDesktopUnlink,
+} from "./signin/desktop-link.js";
+import {
+  handleOAuthAuthorizeDecision,
+  handleOAuthAuthorizePage,
+  handleOAuthMetadata,
+  handleOAuthToken,
+} from "./signin/oauth-server.js";
+import { SIGNIN_PATHS } from "./signin/paths.js";
+import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut } from "./signin/sign-in.js";
 
 export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
+export { UserAccount } from "./user-account.js";
 
 /** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
 export const PATHS = {
@@ -34,6 +50,7 @@ export const PATHS = {
   bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
   bridgeHealth: "/bridge/v1/health",
   bridgeInbox: "/bridge/v1/inbox/:user",
+  ...SIGNIN_PATHS,
 } as const;
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
@@ -63,7 +80,20 @@ router
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
   .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
   .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
-  .get(PATHS.bridgeInbox, ensureBridgeToken, handleBridgeInboxGet);
+  .get(PATHS.bridgeInbox, ensureBridgeToken, handleBridgeInboxGet)
+  .get(PATHS.signIn, handleSignInPage)
+  .get(PATHS.signInCallback, handleSignInCallback)
+  .post(PATHS.devSignIn, handleDevSignIn)
+  .post(PATHS.signOut, handleSignOut)
+  .get(PATHS.desktopLink, handleDesktopLinkPage)
+  .post(PATHS.desktopAuthorize, handleDesktopAuthorize)
+  .post(PATHS.desktopRefresh, handleDesktopRefresh)
+  .post(PATHS.desktopUnlink, handleDesktopUnlink)
+  .get(PATHS.desktopStatus, handleDesktopStatus)
+  .get(PATHS.oauthAuthorize, handleOAuthAuthorizePage)
+  .post(PATHS.oauthAuthorize, handleOAuthAuthorizeDecision)
+  .post(PATHS.oauthToken, handleOAuthToken)
+  .get(PATHS.oauthMetadata, handleOAuthMetadata);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

@@ -52,10 +52,10 @@ export async function ensureUserToken(request: IRequest, env: Env): Promise<void
 }
 
 /**
- * Reads a JSON body with a byte cap, so a huge or endless body is refused
- * with 413 before it is buffered whole.
+ * Reads a body with a byte cap, so a huge or endless body is refused with 413
+ * before it is buffered whole. Invalid UTF-8 is refused too.
  */
-export async function readJsonBody(request: Request | IRequest, limitBytes: number): Promise<unknown> {
+export async function readTextBody(request: Request | IRequest, limitBytes: number): Promise<string> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > limitBytes) throw new ApiError(ERRORS.bodyTooLarge, `the limit is ${limitBytes} bytes`);
   const reader = (request.body as ReadableStream<Uint8Array> | null)?.getReader();
@@ -80,7 +80,23 @@ export async function readJsonBody(request: Request | IRequest, limitBytes: numb
     offset += chunk.byteLength;
   }
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError(ERRORS.invalidRequest, "the body is not UTF-8");
+  }
+}
+
+/** Reads a JSON body with a byte cap (readTextBody). */
+export async function readJsonBody(request: Request | IRequest, limitBytes: number): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readTextBody(request, limitBytes);
+  } catch (error) {
+    if (error instanceof ApiError && error.entry === ERRORS.invalidRequest) throw new ApiError(ERRORS.invalidJson);
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new ApiError(ERRORS.invalidJson);
   }
