@@ -56,7 +56,7 @@ export async function syncInbox(
     added = next.notifications.filter(
       (notification) => !known.has(notification.id) && notification.seq > stored.cursor,
     );
-    return next;
+    return { ...next, syncedAt: now };
   });
   return { state, added, hadCursor };
 }

@@ -81,15 +81,22 @@ describe("sign-in and token refresh (real OAuth server)", () => {
     const { metadata, tokens } = await signIn("oauth-ben");
     const store = new MemoryTokenStore();
     await store.set(tokens);
-    const manager = new TokenManager(store, (refreshToken) => refreshTokens(metadata.tokenEndpoint, refreshToken));
+    const grants: string[] = [];
+    const manager = new TokenManager(store, (refreshToken) => {
+      grants.push(refreshToken);
+      return refreshTokens(metadata.tokenEndpoint, refreshToken);
+    });
     const client = new ApiClient({ serverUrl: gateway.url.href, tokens: manager });
 
     await getNotifications(client, { limit: 5 });
-    expect(store.tokens?.accessToken).not.toBe(tokens.access_token);
-    expect(store.tokens?.refreshToken).not.toBe(tokens.refresh_token);
+    expect(grants).toEqual([tokens.refresh_token]);
     const rotated = store.tokens!.refreshToken!;
+    expect(rotated).not.toBe(tokens.refresh_token);
+    expect(readTokenClaims(store.tokens!.accessToken).sub).toBe("oauth-ben");
+    // Each use within the margin refreshes again, with the rotated token (the old one would be refused).
     await getNotifications(client, { limit: 5 });
-    expect(store.tokens?.refreshToken).not.toBe(rotated); // each use within the margin refreshes again
+    expect(grants).toEqual([tokens.refresh_token, rotated]);
+    expect(store.tokens?.refreshToken).not.toBe(rotated);
   });
 
   it("a reused refresh token is refused; the sign-in is cleared and the user asked to sign in again", async () => {
