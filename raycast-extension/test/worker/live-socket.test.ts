@@ -42,6 +42,7 @@ class Outage {
   attempts: number[] = [];
   private server: Server | undefined;
   private sockets = new Set<Socket>();
+  private pairs: Array<[Socket, Socket]> = [];
   constructor(private readonly target: URL) {}
   port = 0;
 
@@ -50,6 +51,7 @@ class Outage {
       this.attempts.push(Date.now());
       const upstream = connect(Number(this.target.port), this.target.hostname);
       this.sockets.add(client).add(upstream);
+      this.pairs.push([client, upstream]);
       client.pipe(upstream).pipe(client);
       const drop = () => (client.destroy(), upstream.destroy());
       client.on("error", drop).on("close", drop);
@@ -63,6 +65,17 @@ class Outage {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Open connections stop carrying data but stay open: a silently dead network path. */
+  freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs = [];
   }
 
   /** Accepts and immediately closes every connection: the attempts are counted, none succeeds. */
@@ -185,6 +198,38 @@ describe("live socket (real worker, protocol v2 over partysocket + ws)", () => {
       expect(states.length).toBe(count); // no more attempts
     } finally {
       live.close();
+    }
+  });
+
+  it("keeps a healthy socket with pings the server answers, and replaces one that went silent", async () => {
+    const outage = new Outage(gateway.url);
+    await outage.up();
+    const { client } = await clientFor(gateway, "live-dee");
+    const proxied = new ApiClient({ serverUrl: `http://127.0.0.1:${outage.port}`, tokens: client.tokens });
+    const states: ConnectionState[] = [];
+    const live = connectLiveInbox({
+      socketUrl: (since) => proxied.socketUrl(since),
+      tokens: client.tokens,
+      since: 0,
+      onFrame: () => undefined,
+      onState: (state) => states.push(state),
+      reconnect: FAST,
+      pingIntervalMs: 50,
+      pongTimeoutMs: 300,
+    });
+    try {
+      await until(() => live.state.status === "connected", "connected");
+      await new Promise((resolve) => setTimeout(resolve, 600)); // a dozen pings, each answered
+      expect(states.map((state) => state.status)).toEqual(["connected"]);
+      expect(outage.attempts).toHaveLength(1);
+
+      outage.freeze();
+      await until(() => outage.attempts.length === 2, "a new connection after the silent one", 5_000);
+      await until(() => live.state.status === "connected", "connected again");
+      expect(states.map((state) => state.status)).toContain("reconnecting");
+    } finally {
+      live.close();
+      await outage.down();
     }
   });
 });
