@@ -39,8 +39,15 @@ export interface LiveInbox {
 /** How long a closing socket waits for the server's close before dropping the connection. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
-/** Close code of the gateway for a token it no longer accepts (schemas CLOSE_CODES.authFailed). */
-const CLOSE_AUTH_FAILED = 4401;
+/**
+ * Close codes after which retrying with the same sign-in is pointless
+ * (schemas CLOSE_CODES): the token is no longer accepted, or the user
+ * unlinked the desktop app, which revokes every token issued before.
+ */
+const SIGN_IN_AGAIN_CLOSE_CODES: Record<number, string> = {
+  4401: "The server refused the sign-in: sign in again",
+  4403: "This Mac was unlinked from your account: sign in again",
+};
 
 /**
  * A `ws` constructor that sends the bearer token on the upgrade request:
@@ -147,7 +154,8 @@ export function connectLiveInbox(options: LiveInboxOptions): LiveInbox {
 
   socket.addEventListener("close", (event: CloseEvent) => {
     stopHeartbeat();
-    if (event.code === CLOSE_AUTH_FAILED) return signOut("The server refused the sign-in: sign in again");
+    const signInAgain = SIGN_IN_AGAIN_CLOSE_CODES[event.code];
+    if (signInAgain) return signOut(signInAgain);
     if (state.status === "signed-out" || state.status === "closed") return;
     const attempt = socket.retryCount;
     setState({

@@ -26,7 +26,7 @@ export async function consentOverHttp(
   authorizeUrl: string,
   username: string,
   expectedState: string,
-): Promise<{ authorizationCode: string }> {
+): Promise<{ authorizationCode: string; cookie: string }> {
   const authorize = new URL(authorizeUrl);
   const origin = authorize.origin;
   const signIn = await fetch(new URL("/auth/dev-login", origin), {
@@ -53,5 +53,17 @@ export async function consentOverHttp(
   if (redirect.searchParams.get("state") !== expectedState) throw new Error("the state did not come back unchanged");
   const code = redirect.searchParams.get("code");
   if (!code) throw new Error(`no code in the redirect: ${location}`);
-  return { authorizationCode: code };
+  return { authorizationCode: code, cookie };
+}
+
+/** The user presses "Unlink" on the server's desktop link page (session and CSRF token as the page sends them). */
+export async function unlinkOverHttp(origin: string, cookie: string): Promise<void> {
+  const page = await fetch(new URL("/desktop/link", origin), { headers: { Cookie: cookie } });
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(await page.text())?.[1];
+  if (!csrf) throw new Error(`no CSRF token on the link page (${page.status})`);
+  const response = await fetch(new URL("/api/desktop/unlink", origin), {
+    method: "POST",
+    headers: { Cookie: cookie, Origin: origin, "X-CSRF-Token": csrf },
+  });
+  if (!response.ok) throw new Error(`unlink failed: ${response.status} ${await response.text()}`);
 }

@@ -5,6 +5,7 @@ import { reconnectDelayMs, type ReconnectPolicy } from "../../src/lib/reconnect"
 import type { ServerFrame } from "../../src/lib/wire";
 import { ApiClient } from "../../src/api/client";
 import { TokenManager } from "../../src/lib/tokens";
+import { until } from "../helpers/wait";
 import { MemoryTokenStore, clientFor, dispatch, mintToken, startGateway, type Gateway } from "../helpers/server";
 
 // Short timers via the policy (the production values are 1 s → 30 s).
@@ -23,15 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
 });
-
-/** Waits until `check` holds, polling; fails with `what` after the deadline. */
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /**
  * A TCP pass-through to the gateway that can drop and refuse connections: a

@@ -7,9 +7,11 @@ import { refreshTokens } from "../../src/api/refreshTokens";
 import { OAUTH_CLIENT_ID, OAUTH_SCOPE } from "../../src/lib/config";
 import { ApiRequestError, AuthRequiredError } from "../../src/lib/errors";
 import { readTokenClaims } from "../../src/lib/jwt";
+import { connectLiveInbox, type ConnectionState } from "../../src/lib/live-socket";
 import { TokenManager } from "../../src/lib/tokens";
 import { OAuth } from "../double/raycast-api";
-import { consentOverHttp } from "../helpers/browser-consent";
+import { consentOverHttp, unlinkOverHttp } from "../helpers/browser-consent";
+import { until } from "../helpers/wait";
 import { MemoryTokenStore, dispatch, startGateway, type Gateway } from "../helpers/server";
 
 // Against the real OAuth server of issue 4: access tokens live 60 s there, so
@@ -36,13 +38,13 @@ async function signIn(username: string) {
     clientId: OAUTH_CLIENT_ID,
     scope: OAUTH_SCOPE,
   });
-  const { authorizationCode } = await consentOverHttp(request.toURL(), username, request.state);
+  const { authorizationCode, cookie } = await consentOverHttp(request.toURL(), username, request.state);
   const tokens = await exchangeCode(metadata.tokenEndpoint, {
     code: authorizationCode,
     codeVerifier: request.codeVerifier,
     redirectUri: request.redirectURI,
   });
-  return { metadata, tokens };
+  return { metadata, tokens, cookie };
 }
 
 describe("sign-in and token refresh (real OAuth server)", () => {
@@ -113,5 +115,37 @@ describe("sign-in and token refresh (real OAuth server)", () => {
     const manager = new TokenManager(store, (refreshToken) => refreshTokens(metadata.tokenEndpoint, refreshToken));
     await expect(manager.getAccessToken()).rejects.toBeInstanceOf(AuthRequiredError);
     expect(store.tokens).toBeUndefined();
+  });
+
+  it("unlinking the desktop app cuts off the live socket and the refresh: the Mac is asked to sign in again", async () => {
+    const { metadata, tokens, cookie } = await signIn("oauth-dee");
+    const store = new MemoryTokenStore();
+    await store.set(tokens);
+    const manager = new TokenManager(store, (refreshToken) => refreshTokens(metadata.tokenEndpoint, refreshToken), {
+      refreshMarginMs: 0,
+    });
+    const client = new ApiClient({ serverUrl: gateway.url.href, tokens: manager });
+    await getNotifications(client, { limit: 5 }); // a token-authenticated call links the desktop app
+    const states: ConnectionState[] = [];
+    const live = connectLiveInbox({
+      socketUrl: (since) => client.socketUrl(since),
+      tokens: manager,
+      since: 0,
+      onFrame: () => undefined,
+      onState: (state) => states.push(state),
+    });
+    try {
+      await until(() => live.state.status === "connected", "connected");
+      await unlinkOverHttp(gateway.url.origin, cookie);
+      await until(() => live.state.status === "signed-out", "signed-out");
+      expect(live.state).toEqual({
+        status: "signed-out",
+        reason: "This Mac was unlinked from your account: sign in again",
+      });
+      await until(() => store.tokens === undefined, "the tokens to be cleared");
+      await expect(refreshTokens(metadata.tokenEndpoint, tokens.refresh_token!)).rejects.toMatchObject({ status: 400 });
+    } finally {
+      live.close();
+    }
   });
 });
