@@ -71,7 +71,7 @@ export function MenuBar() {
       isLoading={inbox.isLoading}
     >
       {inbox.authRequired ? (
-        <MenuBarExtra.Item title="Sign In…" icon={Icon.Person} onAction={() => openInbox()} />
+        <MenuBarExtra.Item title="Sign in…" icon={Icon.Person} onAction={() => openInbox()} />
       ) : inbox.error ? (
         <MenuBarExtra.Item title={`Sync failed: ${getErrorMessage(inbox.error)}`} icon={Icon.Warning} />
       ) : null}

@@ -59,7 +59,7 @@ describe("menu bar (double of @raycast/api, real worker)", () => {
 
   it("offers sign-in when signed out", async () => {
     harness.view = await render(<Command />);
-    await waitFor(() => expect(itemTitles(harness.view!)).toContain("Sign In…"));
+    await waitFor(() => expect(itemTitles(harness.view!)).toContain("Sign in…"));
     expect(menu(harness.view!).props.title).toBeUndefined();
   });
 
