@@ -85,16 +85,21 @@ describe("the dispatch socket file", () => {
     }
   });
 
-  it("answers 502 with a clear error when the gateway is unreachable", async () => {
-    const bridge = await startBridge({ ...env(), GATEWAY_URL: "http://127.0.0.1:9" });
+  it("answers 202 queued when the gateway is unreachable, and health says so", async () => {
+    const bridge = await startBridge({ ...env(), GATEWAY_URL: "http://127.0.0.1:9", DISPATCH_SYNC_DEADLINE_MS: "200" });
     const response = await socketRequest(
       bridge.socketPath,
       "POST",
       "/dispatch",
       JSON.stringify({ user: "alice", notification: { title: "t", message: "m" } }),
     );
-    expect(response.status).toBe(502);
-    expect((response.body as { error: string }).error).toMatch(/gateway unreachable/);
+    expect(response).toEqual({ status: 202, body: { sent: 0, queued: true } });
+    expect((await socketRequest(bridge.socketPath, "GET", "/health")).body).toMatchObject({
+      status: "ok",
+      connections: 0,
+      worker_reachable: false,
+      spool_depth: 1,
+    });
     await bridge.stop();
   });
 });

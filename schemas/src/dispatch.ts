@@ -22,6 +22,9 @@ export type ParsedDispatchRequest = z.output<typeof DispatchRequest>;
 export const DispatchResponse = z
   .object({
     sent: z.number().int().min(0),
+    stored: z.boolean().optional().meta({ description: "Kept in the user's inbox." }),
+    seq: z.number().int().optional().meta({ description: "Position in the user's inbox." }),
+    duplicate: z.boolean().optional().meta({ description: "The id was dispatched before; nothing was sent again." }),
   })
   .meta({ id: "DispatchResponse", title: "DispatchResponse" });
 export type DispatchResponse = z.infer<typeof DispatchResponse>;

@@ -4,4 +4,8 @@ export * from "./dispatch.js";
 export * from "./health.js";
 export * from "./ws-frames.js";
 export * from "./errors.js";
+export * from "./dispatch-batch.js";
+export * from "./local-dispatch.js";
+export * from "./images.js";
+export * from "./agent.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";

@@ -1,5 +1,21 @@
 import type { z } from "zod";
+import {
+  AgentRequestFrame,
+  AgentResponseFrame,
+  ScriptInfo,
+  ScriptList,
+  ScriptOutput,
+  ScriptRunRequest,
+} from "./agent.js";
 import { DispatchRequest, DispatchResponse } from "./dispatch.js";
+import {
+  DispatchBatchRequest,
+  DispatchBatchResponse,
+  DispatchQueuedResponse,
+  DispatchResult,
+} from "./dispatch-batch.js";
+import { SignedImageUrlsRequest, SignedImageUrlsResponse } from "./images.js";
+import { LocalDispatchRequest } from "./local-dispatch.js";
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
@@ -22,4 +38,17 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   PingFrame,
   PongFrame,
   NotificationFrame,
+  LocalDispatchRequest,
+  DispatchQueuedResponse,
+  DispatchBatchRequest,
+  DispatchResult,
+  DispatchBatchResponse,
+  SignedImageUrlsRequest,
+  SignedImageUrlsResponse,
+  AgentRequestFrame,
+  AgentResponseFrame,
+  ScriptInfo,
+  ScriptList,
+  ScriptRunRequest,
+  ScriptOutput,
 };

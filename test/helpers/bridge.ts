@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const BRIDGE_CLI = fileURLToPath(new URL("../../local-bridge/dist/cli.js", import.meta.url));
@@ -15,11 +15,21 @@ export interface Bridge {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the built bridge as a real process serving a real Unix socket. */
+/**
+ * Runs the built bridge as a real process serving a real Unix socket, with a
+ * spool of its own beside the socket unless `env.SPOOL_DIR` names one, and
+ * the agent channel off unless `env.AGENT_CHANNEL` turns it on.
+ */
 export async function startBridge(env: Record<string, string>, socketPath?: string): Promise<Bridge> {
   const path = socketPath ?? join(mkdtempSync(join(tmpdir(), "bridge-")), "ws.sock");
   const child = spawn(process.execPath, [BRIDGE_CLI, "serve"], {
-    env: { PATH: process.env.PATH, WS_DISPATCH_SOCKET: path, ...env },
+    env: {
+      PATH: process.env.PATH,
+      WS_DISPATCH_SOCKET: path,
+      SPOOL_DIR: join(dirname(path), "spool"),
+      AGENT_CHANNEL: "off",
+      ...env,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const logs: Array<Record<string, unknown>> = [];

@@ -20,6 +20,8 @@ export const DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS = 7;
 export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
+/** A batch of up to 100 dispatches from the bridge; typical ones are far below 1 KiB each. */
+export const DEFAULT_DISPATCH_BATCH_BODY_LIMIT_BYTES = 4_194_304;
 /** Client frames are auth, pong and small commands; 16 KiB leaves room for a token. */
 export const DEFAULT_WS_FRAME_LIMIT_BYTES = 16_384;
 /** Per-message logs only at debug: the hot path must not log. */
@@ -39,6 +41,7 @@ export interface Config {
   readonly maxConnectionsPerUser: number;
   readonly authTimeoutMs: number;
   readonly dispatchBodyLimitBytes: number;
+  readonly dispatchBatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
   readonly logLevel: LogLevel;
 }
@@ -78,6 +81,12 @@ export function loadConfig(env: Env): Config {
       min: 1024,
       integer: true,
     }),
+    dispatchBatchBodyLimitBytes: number(
+      env,
+      "DISPATCH_BATCH_BODY_LIMIT_BYTES",
+      DEFAULT_DISPATCH_BATCH_BODY_LIMIT_BYTES,
+      { min: 1024, integer: true },
+    ),
     wsFrameLimitBytes: number(env, "WS_FRAME_LIMIT_BYTES", DEFAULT_WS_FRAME_LIMIT_BYTES, {
       min: 1024,
       integer: true,

@@ -16,6 +16,7 @@ export interface Env {
   MAX_CONNECTIONS_PER_USER?: string;
   AUTH_TIMEOUT_SECONDS?: string;
   DISPATCH_BODY_LIMIT_BYTES?: string;
+  DISPATCH_BATCH_BODY_LIMIT_BYTES?: string;
   WS_FRAME_LIMIT_BYTES?: string;
   LOG_LEVEL?: string;
 }

@@ -2,7 +2,7 @@ import { AutoRouter, type IRequest } from "itty-router";
 import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { ApiError, ERRORS, errorResponse, json } from "./errors.js";
-import { handleBridgeDispatch, handleBridgeHealth } from "./handlers/bridge.js";
+import { handleBridgeDispatch, handleBridgeDispatchBatch, handleBridgeHealth } from "./handlers/bridge.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { createLogger, errorMessage } from "./log.js";
 import { ensureBridgeToken } from "./middleware.js";
@@ -14,6 +14,7 @@ export { ConnectionRegistry } from "./connection-registry.js";
 export const PATHS = {
   notificationsSocket: "/ws/notifications",
   bridgeDispatch: "/bridge/v1/dispatch",
+  bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
   bridgeHealth: "/bridge/v1/health",
   liveness: "/healthz",
 } as const;
@@ -39,6 +40,7 @@ router
   .get(PATHS.liveness, () => json({ status: "ok" }))
   .get(PATHS.notificationsSocket, handleNotificationsSocket)
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
+  .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
   .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth);
 
 export default {

@@ -25,6 +25,9 @@ export class UserInbox extends DurableObject<Env> {
     this.config = loadConfig(env);
     this.log = createLogger(`UserInbox:${ctx.id.toString().slice(0, 12)}`, this.config.logLevel);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    // Minimal idempotency until the inbox of issue 3 stores notifications:
+    // the bridge resends after crashes and outages with the same id.
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS dispatched (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
   }
 
   /** A socket handed over by the worker, already authenticated. */
@@ -39,6 +42,14 @@ export class UserInbox extends DurableObject<Env> {
 
   /** Writes a notification to every open socket of this user. */
   async dispatch(notification: Notification): Promise<DispatchResponse> {
+    const fresh = this.ctx.storage.sql
+      .exec(
+        "INSERT INTO dispatched (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
+        notification.id,
+        Date.now(),
+      )
+      .toArray();
+    if (fresh.length === 0) return { sent: 0, duplicate: true };
     const frame = JSON.stringify({ type: "notification", ...notification });
     let sent = 0;
     for (const ws of this.openSockets()) {

@@ -1,14 +1,19 @@
 import {
+  DISPATCH_BATCH_MAX_ENTRIES,
+  errorBody,
   toLegacyTimestamp,
   validateDispatch,
   type DispatchResponse,
+  type DispatchResult,
   type HealthResponse,
+  type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
 import { connectionRegistry } from "../connection-registry.js";
 import type { Env } from "../env.js";
-import { ApiError, json } from "../errors.js";
+import { ApiError, ERRORS, json } from "../errors.js";
+import { createLogger, errorMessage } from "../log.js";
 import { readJsonBody } from "../middleware.js";
 import { userInbox } from "../user-inbox.js";
 
@@ -18,13 +23,59 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
   const body = await readJsonBody(request, config.dispatchBodyLimitBytes);
   const validation = validateDispatch(body);
   if (!validation.ok) throw new ApiError(validation.error, validation.detail);
-  const { user, notification } = validation.value;
-  const result: DispatchResponse = await userInbox(env, user).dispatch({
+  return json(await dispatchOne(env, validation.value));
+}
+
+function dispatchOne(env: Env, { user, notification }: ParsedDispatchRequest): Promise<DispatchResponse> {
+  return userInbox(env, user).dispatch({
     ...notification,
     id: notification.id ?? crypto.randomUUID(),
     timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
   });
-  return json(result);
+}
+
+/**
+ * `POST /bridge/v1/dispatch/batch`: up to 100 dispatches, results in the same
+ * order. Each user's dispatches run one after another in the given order;
+ * different users run in parallel. Each entry is validated on its own, so one
+ * bad entry does not sink the batch. (Minimal version by the bridge branch;
+ * the inbox of issue 3 defines the stored semantics.)
+ */
+export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Promise<Response> {
+  const config = loadConfig(env);
+  const body = await readJsonBody(request, config.dispatchBatchBodyLimitBytes);
+  const dispatches = (body as { dispatches?: unknown } | null)?.dispatches;
+  if (!Array.isArray(dispatches) || dispatches.length === 0 || dispatches.length > DISPATCH_BATCH_MAX_ENTRIES) {
+    throw new ApiError(ERRORS.invalidRequest, `dispatches must be an array of 1 to ${DISPATCH_BATCH_MAX_ENTRIES}`);
+  }
+  const results: DispatchResult[] = new Array(dispatches.length);
+  const byUser = new Map<string, Array<[number, ParsedDispatchRequest]>>();
+  for (const [index, item] of dispatches.entries()) {
+    const validation = validateDispatch(item);
+    if (!validation.ok) {
+      results[index] = errorBody(validation.error, validation.detail);
+      continue;
+    }
+    const list = byUser.get(validation.value.user) ?? [];
+    list.push([index, validation.value]);
+    byUser.set(validation.value.user, list);
+  }
+  const log = createLogger("Gateway:dispatchBatch", config.logLevel);
+  await Promise.all(
+    [...byUser.values()].map(async (list) => {
+      for (const [position, [index, dispatch]] of list.entries()) {
+        try {
+          results[index] = await dispatchOne(env, dispatch);
+        } catch (error) {
+          // Later entries of this user stay unsent so the bridge retries them in order.
+          log.error("dispatch failed", { error: errorMessage(error) });
+          for (const [rest] of list.slice(position)) results[rest] = errorBody(ERRORS.internal);
+          return;
+        }
+      }
+    }),
+  );
+  return json({ results });
 }
 
 /** `GET /bridge/v1/health`: the legacy health body with real counts per user. */
