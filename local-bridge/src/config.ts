@@ -44,6 +44,8 @@ export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
 export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 60;
 /** Legacy: where each user keeps notification scripts. */
 export const DEFAULT_NOTIFY_SCRIPTS_DIR = "~/user/notifications";
+/** Scripts are `*.py` files; run as `<interpreter> <file>` so no execute bit is needed. */
+export const DEFAULT_NOTIFY_SCRIPT_INTERPRETER = "python3";
 /** Legacy: last-sent times per script. */
 export const DEFAULT_NOTIFY_STATE_DIR = "~/.notifications/state";
 
@@ -78,6 +80,7 @@ export interface ClientConfig {
   readonly scriptTimeoutMs: number;
   readonly scriptsDir: string;
   readonly stateDir: string;
+  readonly interpreter: string;
 }
 
 export type Command = "serve" | "send" | "health" | "cron";
@@ -220,6 +223,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     usedBy: ["cron"],
   },
   {
+    env: "NOTIFY_SCRIPT_INTERPRETER",
+    default: DEFAULT_NOTIFY_SCRIPT_INTERPRETER,
+    description: "Program that runs each script (found on PATH).",
+    usedBy: ["cron"],
+  },
+  {
     env: "NOTIFY_STATE_DIR",
     default: DEFAULT_NOTIFY_STATE_DIR,
     description: "Cooldown state of the cron command, <stem>.json per script.",
@@ -285,6 +294,7 @@ export function loadClientConfig(env: NodeJS.ProcessEnv = process.env, home = ho
     scriptTimeoutMs: Math.round(seconds * 1000),
     scriptsDir: expand(env.NOTIFY_SCRIPTS_DIR || DEFAULT_NOTIFY_SCRIPTS_DIR),
     stateDir: expand(env.NOTIFY_STATE_DIR || DEFAULT_NOTIFY_STATE_DIR),
+    interpreter: env.NOTIFY_SCRIPT_INTERPRETER || DEFAULT_NOTIFY_SCRIPT_INTERPRETER,
   });
 }
 

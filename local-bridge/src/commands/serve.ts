@@ -1,13 +1,28 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { BridgeConfig } from "./config.js";
-import { Forwarder } from "./forwarder.js";
-import { GatewayClient } from "./gateway-client.js";
-import { Intake } from "./intake.js";
-import type { Logger } from "./log.js";
-import { createBridgeServer } from "./server.js";
-import { clearStaleSocket, removeSocket, secureSocket } from "./socket-file.js";
-import { Spool } from "./spool.js";
+import { loadBridgeConfig, type BridgeConfig } from "../config.js";
+import { Forwarder } from "../forwarder.js";
+import { GatewayClient } from "../gateway-client.js";
+import { Intake } from "../intake.js";
+import { createLogger, type Logger } from "../log.js";
+import { createBridgeServer } from "../server.js";
+import { clearStaleSocket, removeSocket, secureSocket } from "../socket-file.js";
+import { Spool } from "../spool.js";
+import type { CliCommand } from "./command.js";
+
+export const serveCommand: CliCommand = {
+  name: "serve",
+  summary: "serve POST /dispatch and GET /health on WS_DISPATCH_SOCKET, forward to the worker, run scripts on demand",
+  usage: `Usage: analyst-bridge serve
+
+Runs until SIGTERM or SIGINT. Accepted dispatches are written to SPOOL_DIR
+before they are forwarded, so a worker outage or a crash loses nothing.`,
+  async run() {
+    const config = loadBridgeConfig();
+    await serve(config, createLogger(config.logLevel));
+    return 0;
+  },
+};
 
 /**
  * Runs the bridge until SIGTERM/SIGINT: recovers the spool's backlog first
