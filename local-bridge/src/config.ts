@@ -16,8 +16,8 @@ export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 export const DEFAULT_GATEWAY_TIMEOUT_MS = 5_000;
 /** Routine lines at info; per-dispatch lines only at debug. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
-/** FHS place for data that waits to be processed; systemd's StateDirectory= may set it. */
-export const DEFAULT_SPOOL_DIR = "/var/spool/analyst-bridge";
+/** Under systemd's StateDirectory=analyst-bridge (deploy/analyst-bridge.service). */
+export const DEFAULT_SPOOL_DIR = "/var/lib/analyst-bridge/spool";
 /** ~2 million typical dispatches; beyond this the data server's disk matters more than alerts. */
 export const DEFAULT_SPOOL_MAX_BYTES = 268_435_456;
 /** Segments are deleted whole once acknowledged; 4 MiB keeps that cheap. */

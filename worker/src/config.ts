@@ -22,6 +22,8 @@ export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** A batch of up to 100 dispatches from the bridge; typical ones are far below 1 KiB each. */
 export const DEFAULT_DISPATCH_BATCH_BODY_LIMIT_BYTES = 4_194_304;
+/** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
+export const DEFAULT_AGENT_REQUEST_TIMEOUT_MS = 75_000;
 /** Client frames are auth, pong and small commands; 16 KiB leaves room for a token. */
 export const DEFAULT_WS_FRAME_LIMIT_BYTES = 16_384;
 /** Per-message logs only at debug: the hot path must not log. */
@@ -43,6 +45,7 @@ export interface Config {
   readonly dispatchBodyLimitBytes: number;
   readonly dispatchBatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
+  readonly agentRequestTimeoutMs: number;
   readonly logLevel: LogLevel;
 }
 
@@ -89,6 +92,10 @@ export function loadConfig(env: Env): Config {
     ),
     wsFrameLimitBytes: number(env, "WS_FRAME_LIMIT_BYTES", DEFAULT_WS_FRAME_LIMIT_BYTES, {
       min: 1024,
+      integer: true,
+    }),
+    agentRequestTimeoutMs: number(env, "AGENT_REQUEST_TIMEOUT_MS", DEFAULT_AGENT_REQUEST_TIMEOUT_MS, {
+      min: 10,
       integer: true,
     }),
     logLevel: logLevel(env.LOG_LEVEL),

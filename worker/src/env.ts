@@ -1,3 +1,4 @@
+import type { BridgeAgent } from "./bridge-agent.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import type { UserInbox } from "./user-inbox.js";
 
@@ -5,6 +6,7 @@ import type { UserInbox } from "./user-inbox.js";
 export interface Env {
   USER_INBOX: DurableObjectNamespace<UserInbox>;
   CONNECTION_REGISTRY: DurableObjectNamespace<ConnectionRegistry>;
+  BRIDGE_AGENT: DurableObjectNamespace<BridgeAgent>;
   DESKTOP_JWT_SECRET?: string;
   BRIDGE_TOKEN?: string;
   DESKTOP_JWT_ISSUER?: string;
@@ -18,5 +20,6 @@ export interface Env {
   DISPATCH_BODY_LIMIT_BYTES?: string;
   DISPATCH_BATCH_BODY_LIMIT_BYTES?: string;
   WS_FRAME_LIMIT_BYTES?: string;
+  AGENT_REQUEST_TIMEOUT_MS?: string;
   LOG_LEVEL?: string;
 }

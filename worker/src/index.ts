@@ -2,13 +2,20 @@ import { AutoRouter, type IRequest } from "itty-router";
 import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { ApiError, ERRORS, errorResponse, json } from "./errors.js";
-import { handleBridgeDispatch, handleBridgeDispatchBatch, handleBridgeHealth } from "./handlers/bridge.js";
+import {
+  handleBridgeAgent,
+  handleBridgeDispatch,
+  handleBridgeDispatchBatch,
+  handleBridgeHealth,
+} from "./handlers/bridge.js";
+import { handleScriptsList, handleScriptsRun } from "./handlers/scripts.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { createLogger, errorMessage } from "./log.js";
 import { ensureBridgeToken } from "./middleware.js";
 
 export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
+export { BridgeAgent } from "./bridge-agent.js";
 
 /** Paths, in one place. The bridge and clients use the same strings. */
 export const PATHS = {
@@ -16,6 +23,9 @@ export const PATHS = {
   bridgeDispatch: "/bridge/v1/dispatch",
   bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
   bridgeHealth: "/bridge/v1/health",
+  bridgeAgent: "/bridge/v1/agent",
+  scripts: "/api/desktop/scripts",
+  scriptsRun: "/api/desktop/scripts/run",
   liveness: "/healthz",
 } as const;
 
@@ -41,7 +51,10 @@ router
   .get(PATHS.notificationsSocket, handleNotificationsSocket)
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
   .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
-  .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth);
+  .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
+  .get(PATHS.bridgeAgent, ensureBridgeToken, handleBridgeAgent)
+  .get(PATHS.scripts, handleScriptsList)
+  .post(PATHS.scriptsRun, handleScriptsRun);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { loadBridgeConfig, type BridgeConfig } from "../config.js";
+import { AgentChannel } from "../agent.js";
 import { Forwarder } from "../forwarder.js";
 import { GatewayClient } from "../gateway-client.js";
 import { Intake } from "../intake.js";
@@ -39,12 +40,14 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
   const forwarder = new Forwarder(spool, gateway, config, log);
   forwarder.load(pending);
   const intake = new Intake(spool, forwarder, config);
-  const server = createBridgeServer({ config, log, gateway, spool, forwarder, intake, agentState: () => "off" });
+  const agent = new AgentChannel(config, intake, log);
+  const server = createBridgeServer({ config, log, gateway, spool, forwarder, intake, agentState: () => agent.state });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.socketPath, () => resolve());
   });
   secureSocket(config.socketPath, config.socketGroup);
+  agent.start();
   log.info("listening", {
     socket: config.socketPath,
     gateway: config.gatewayUrl.origin,
@@ -62,6 +65,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     process.once("SIGINT", stop);
   });
   removeSocket(config.socketPath);
+  agent.stop();
   await forwarder.stop();
   await spool.close();
   log.info("stopped", { backlog: spool.depth });

@@ -9,6 +9,7 @@ import {
   type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
+import { bridgeAgent } from "../bridge-agent.js";
 import { loadConfig } from "../config.js";
 import { connectionRegistry } from "../connection-registry.js";
 import type { Env } from "../env.js";
@@ -76,6 +77,13 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
     }),
   );
   return json({ results });
+}
+
+/** `GET /bridge/v1/agent`: the bridge's outbound agent WebSocket, held by the BridgeAgent object. */
+export function handleBridgeAgent(request: IRequest, env: Env): Promise<Response> {
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") throw new ApiError(ERRORS.upgradeRequired);
+  // itty's request is a Proxy: hand the stub a plain Request.
+  return bridgeAgent(env).fetch(new Request(request.url, { headers: request.headers }));
 }
 
 /** `GET /bridge/v1/health`: the legacy health body with real counts per user. */
