@@ -210,6 +210,7 @@ describe("a full spool", () => {
     await expect
       .poll(() => delivered(sockets.get("kim")!).map((frame) => frame.title), { timeout: 10_000 })
       .toEqual(accepted);
+    await expect.poll(async () => (await health(bridge)).spool_depth).toBe(0); // acknowledged, space freed
     const again = await socketRequest(
       bridge.socketPath,
       "POST",

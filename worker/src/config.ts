@@ -24,6 +24,10 @@ export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 export const DEFAULT_DISPATCH_BATCH_BODY_LIMIT_BYTES = 4_194_304;
 /** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
 export const DEFAULT_AGENT_REQUEST_TIMEOUT_MS = 75_000;
+/** A chart PNG; the bridge's IMAGE_MAX_BYTES must not be larger. */
+export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
+/** Signed image links are for showing a notification now, not for sharing: 15 min. */
+export const DEFAULT_IMAGE_URL_TTL_SECONDS = 900;
 /** Client frames are auth, pong and small commands; 16 KiB leaves room for a token. */
 export const DEFAULT_WS_FRAME_LIMIT_BYTES = 16_384;
 /** Per-message logs only at debug: the hot path must not log. */
@@ -46,6 +50,8 @@ export interface Config {
   readonly dispatchBatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
   readonly agentRequestTimeoutMs: number;
+  readonly imageMaxBytes: number;
+  readonly imageUrlTtlSeconds: number;
   readonly logLevel: LogLevel;
 }
 
@@ -98,6 +104,8 @@ export function loadConfig(env: Env): Config {
       min: 10,
       integer: true,
     }),
+    imageMaxBytes: number(env, "IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES, { min: 1024, integer: true }),
+    imageUrlTtlSeconds: number(env, "IMAGE_URL_TTL_SECONDS", DEFAULT_IMAGE_URL_TTL_SECONDS, { min: 1, integer: true }),
     logLevel: logLevel(env.LOG_LEVEL),
   });
   parsed.set(env, config);

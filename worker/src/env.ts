@@ -7,6 +7,8 @@ export interface Env {
   USER_INBOX: DurableObjectNamespace<UserInbox>;
   CONNECTION_REGISTRY: DurableObjectNamespace<ConnectionRegistry>;
   BRIDGE_AGENT: DurableObjectNamespace<BridgeAgent>;
+  /** Chart images, keyed `<username>/<name>.png`. */
+  IMAGES: R2Bucket;
   DESKTOP_JWT_SECRET?: string;
   BRIDGE_TOKEN?: string;
   DESKTOP_JWT_ISSUER?: string;
@@ -21,5 +23,7 @@ export interface Env {
   DISPATCH_BATCH_BODY_LIMIT_BYTES?: string;
   WS_FRAME_LIMIT_BYTES?: string;
   AGENT_REQUEST_TIMEOUT_MS?: string;
+  IMAGE_MAX_BYTES?: string;
+  IMAGE_URL_TTL_SECONDS?: string;
   LOG_LEVEL?: string;
 }

@@ -8,6 +8,7 @@ import {
   handleBridgeDispatchBatch,
   handleBridgeHealth,
 } from "./handlers/bridge.js";
+import { handleBridgeImagePut, handleImageGet, handleImageSignedUrls } from "./handlers/images.js";
 import { handleScriptsList, handleScriptsRun } from "./handlers/scripts.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { createLogger, errorMessage } from "./log.js";
@@ -24,6 +25,9 @@ export const PATHS = {
   bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
   bridgeHealth: "/bridge/v1/health",
   bridgeAgent: "/bridge/v1/agent",
+  bridgeImage: "/bridge/v1/images/:user/:name",
+  image: "/api/notifications/images/:name",
+  imageSignedUrls: "/api/notifications/images/signed-urls",
   scripts: "/api/desktop/scripts",
   scriptsRun: "/api/desktop/scripts/run",
   liveness: "/healthz",
@@ -53,6 +57,9 @@ router
   .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
   .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
   .get(PATHS.bridgeAgent, ensureBridgeToken, handleBridgeAgent)
+  .put(PATHS.bridgeImage, ensureBridgeToken, handleBridgeImagePut)
+  .post(PATHS.imageSignedUrls, handleImageSignedUrls)
+  .get(PATHS.image, handleImageGet)
   .get(PATHS.scripts, handleScriptsList)
   .post(PATHS.scriptsRun, handleScriptsRun);
 

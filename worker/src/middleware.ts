@@ -34,10 +34,10 @@ export async function ensureBridgeToken(request: IRequest, env: Env): Promise<vo
 }
 
 /**
- * Reads a JSON body with a byte cap, so a huge or endless body is refused
- * with 413 before it is buffered whole.
+ * Reads a body with a byte cap, so a huge or endless body is refused with 413
+ * before it is buffered whole.
  */
-export async function readJsonBody(request: Request | IRequest, limitBytes: number): Promise<unknown> {
+export async function readBodyBytes(request: Request | IRequest, limitBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > limitBytes) throw new ApiError(ERRORS.bodyTooLarge, `the limit is ${limitBytes} bytes`);
   const reader = (request.body as ReadableStream<Uint8Array> | null)?.getReader();
@@ -61,6 +61,12 @@ export async function readJsonBody(request: Request | IRequest, limitBytes: numb
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return bytes;
+}
+
+/** Reads a JSON body with a byte cap (see readBodyBytes). */
+export async function readJsonBody(request: Request | IRequest, limitBytes: number): Promise<unknown> {
+  const bytes = await readBodyBytes(request, limitBytes);
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
