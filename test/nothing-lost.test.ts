@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -159,6 +159,28 @@ describe("nothing lost", () => {
     proxy.setOpen(true);
     await expectExactlyOnceInOrder(sockets, sent, second);
     for (const socket of sockets.values()) socket.close();
+    await second.stop();
+  });
+
+  it("keeps a chart in the spool through a crash and uploads it once the worker is back", async () => {
+    proxy.setOpen(false);
+    const first = await startBridge(bridgeEnv());
+    const chart = join(mkdtempSync(join(tmpdir(), "chart-")), "chart.png");
+    const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from("rest")]);
+    writeFileSync(chart, bytes);
+    const body = { user: "lea", notification: { title: "chart", message: "m", image_path: chart } };
+    expect((await socketRequest(first.socketPath, "POST", "/dispatch", JSON.stringify(body))).status).toBe(202);
+    rmSync(chart); // the script's temp file is gone; the spool has its own copy
+    await first.stop("SIGKILL");
+    const sockets = await connectUsers(["lea"]);
+    const second = await startBridge(bridgeEnv(), first.socketPath);
+    proxy.setOpen(true);
+    const frame = await sockets.get("lea")!.next({ timeoutMs: 10_000 });
+    const image = await gateway.fetch(frame.image_url as string, {
+      headers: { Authorization: `Bearer ${await mintToken({ secret: gateway.jwtSecret, sub: "lea" })}` },
+    });
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(bytes);
+    sockets.get("lea")!.close();
     await second.stop();
   });
 

