@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,34 @@ describe("the dispatch socket file", () => {
     expect(statSync(bridge.socketPath).mode & 0o777).toBe(0o770);
     expect(await bridge.stop("SIGTERM")).toBe(0);
     expect(existsSync(bridge.socketPath)).toBe(false);
+  });
+
+  it("is owned by WS_DISPATCH_SOCKET_GROUP, given by name or gid", async () => {
+    // A group other than our own that we may chown to (any group, as root in CI).
+    const groups = readFileSync("/etc/group", "utf8")
+      .split("\n")
+      .map((line) => line.split(":"))
+      .filter((fields) => fields.length > 2)
+      .map(([name, , gid]) => ({ name: name!, gid: Number(gid) }));
+    const mine = process.getgroups?.() ?? [];
+    const group = groups.find(
+      ({ gid }) => gid !== process.getgid?.() && (process.getuid?.() === 0 || mine.includes(gid)),
+    );
+    expect(group, "no second group to test with").toBeDefined();
+    for (const setting of [group!.name, String(group!.gid)]) {
+      const bridge = await startBridge({ ...env(), WS_DISPATCH_SOCKET_GROUP: setting });
+      expect(statSync(bridge.socketPath).gid).toBe(group!.gid);
+      await bridge.stop();
+    }
+    const path = freshPath();
+    const run = spawnSync(process.execPath, [BRIDGE_CLI, "serve"], {
+      env: { ...env(), WS_DISPATCH_SOCKET: path, WS_DISPATCH_SOCKET_GROUP: "no-such-group-here" },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/group no-such-group-here does not exist/);
+    expect(existsSync(path)).toBe(false);
   });
 
   it("is removed on SIGINT too", async () => {

@@ -34,7 +34,7 @@ describe("analyst-bridge send", () => {
       env(),
     );
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ sent: 1 });
+    expect(JSON.parse(run.stdout)).toEqual({ sent: 1, stored: true, seq: 1 });
     expect(await socket.next()).toMatchObject({ id: "cli-1", title: "Disk almost full", script: "disk_check" });
     socket.close();
   });

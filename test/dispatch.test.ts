@@ -33,7 +33,7 @@ describe("dispatch through the Unix socket", () => {
     const other = await connect("dave");
 
     const response = await dispatch(legacyExample("carol"));
-    expect(response).toEqual({ status: 200, body: { sent: 2 } });
+    expect(response).toEqual({ status: 200, body: { sent: 2, stored: true, seq: 1 } });
     const expected = {
       type: "notification",
       id: "test-1",
@@ -49,7 +49,10 @@ describe("dispatch through the Unix socket", () => {
   });
 
   it("answers sent 0 for a user with no open socket", async () => {
-    expect(await dispatch(legacyExample("nobody-online"))).toEqual({ status: 200, body: { sent: 0 } });
+    expect(await dispatch(legacyExample("nobody-online"))).toEqual({
+      status: 200,
+      body: { sent: 0, stored: true, seq: 1 },
+    });
   });
 
   it("fills in a missing id and timestamp and keeps script and image_url", async () => {
@@ -73,7 +76,7 @@ describe("dispatch through the Unix socket", () => {
       image_url: "/api/notifications/images/abc.png",
       timestamp: "2026-01-30T12:00:00Z",
     });
-    expect(frame.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(frame.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/); // UUID v7
     socket.close();
   });
 

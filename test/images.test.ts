@@ -141,7 +141,7 @@ describe("chart images", () => {
     for (const [what, variant] of Object.entries(variants)) {
       const response = await fetch(variant);
       expect({ what, status: response.status }).toEqual({ what, status: 403 });
-      expect(await response.json()).toMatchObject({ code: 40301 });
+      expect(await response.json()).toMatchObject({ code: 40302 });
     }
 
     await new Promise((resolve) => setTimeout(resolve, (IMAGE_URL_TTL_SECONDS + 1.1) * 1000));

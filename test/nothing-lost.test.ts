@@ -103,6 +103,15 @@ async function expectExactlyOnceInOrder(sockets: Map<string, TestSocket>, sent: 
       else expect(frame.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     }
     expect(new Set(frames.map((frame) => frame.id)).size).toBe(frames.length);
+    // The stored inbox agrees: same ids, each once, seq order = acceptance order.
+    const inbox = await gateway.fetch(`/api/notifications?limit=${frames.length}`, {
+      headers: { Authorization: `Bearer ${await mintToken({ secret: gateway.jwtSecret, sub: user })}` },
+    });
+    const stored = ((await inbox.json()) as { notifications: Array<{ id: string; title: string }> }).notifications;
+    expect(stored.map((item) => item.title).reverse()).toEqual(
+      accepted.map((item) => item.title).slice(-stored.length),
+    );
+    expect(new Set(stored.map((item) => item.id)).size).toBe(stored.length);
   }
 }
 
@@ -189,14 +198,12 @@ describe("nothing lost", () => {
     const bridge = await startBridge(bridgeEnv({ DISPATCH_SYNC_DEADLINE_MS: "5000" }));
     const sockets = await connectUsers(["joe"]);
     const body = JSON.stringify({ user: "joe", notification: { id: "sync-1", title: "t", message: "m" } });
-    expect(await socketRequest(bridge.socketPath, "POST", "/dispatch", body)).toEqual({
-      status: 200,
-      body: { sent: 1 },
-    });
+    const first = await socketRequest(bridge.socketPath, "POST", "/dispatch", body);
+    expect(first).toEqual({ status: 200, body: { sent: 1, stored: true, seq: expect.any(Number) } });
     // A retry of the same id is answered as a duplicate and not shown twice.
     expect(await socketRequest(bridge.socketPath, "POST", "/dispatch", body)).toEqual({
       status: 200,
-      body: { sent: 0, duplicate: true },
+      body: { sent: 0, stored: true, seq: (first.body as { seq: number }).seq, duplicate: true },
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(delivered(sockets.get("joe")!).map((frame) => frame.id)).toEqual(["sync-1"]);

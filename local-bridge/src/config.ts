@@ -1,3 +1,4 @@
+import { DISPATCH_BATCH_MAX } from "@analyst-notifications/schemas";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { LogLevel } from "./log.js";
@@ -24,8 +25,8 @@ export const DEFAULT_SPOOL_MAX_BYTES = 268_435_456;
 export const DEFAULT_SPOOL_SEGMENT_BYTES = 4_194_304;
 /** A caller waits this long for the worker's answer before getting 202 queued. */
 export const DEFAULT_DISPATCH_SYNC_DEADLINE_MS = 1_000;
-/** The worker's batch endpoint accepts at most 100 dispatches. */
-export const DEFAULT_FORWARD_BATCH_MAX_ENTRIES = 100;
+/** As many as the worker's batch endpoint takes. */
+export const DEFAULT_FORWARD_BATCH_MAX_ENTRIES = DISPATCH_BATCH_MAX;
 /** Batches in flight at once; each user is in at most one, so order per user holds. 8 measured ~3x the live throughput of 2. */
 export const DEFAULT_FORWARD_CONCURRENCY = 8;
 /** First retry delay after the worker failed; doubles per failure, with jitter. */
@@ -256,7 +257,9 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
   const scriptsCommand = (env.SCRIPTS_COMMAND || DEFAULT_SCRIPTS_COMMAND).trim().split(/\s+/);
   if (!scriptsCommand[0]) throw new ConfigError("SCRIPTS_COMMAND is empty: e.g. " + DEFAULT_SCRIPTS_COMMAND);
   const forwardBatchMaxEntries = integer(env, "FORWARD_BATCH_MAX_ENTRIES", DEFAULT_FORWARD_BATCH_MAX_ENTRIES, 1);
-  if (forwardBatchMaxEntries > 100) throw new ConfigError("FORWARD_BATCH_MAX_ENTRIES must be at most 100");
+  if (forwardBatchMaxEntries > DISPATCH_BATCH_MAX) {
+    throw new ConfigError(`FORWARD_BATCH_MAX_ENTRIES must be at most ${DISPATCH_BATCH_MAX} (the worker's batch limit)`);
+  }
   return Object.freeze({
     socketPath: env.WS_DISPATCH_SOCKET || DEFAULT_WS_DISPATCH_SOCKET,
     socketGroup: env.WS_DISPATCH_SOCKET_GROUP || undefined,

@@ -1,4 +1,4 @@
-import type { DispatchResult } from "@analyst-notifications/schemas";
+import type { DispatchBatchResponse } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
 import { GatewayRejected, GatewayUnavailable, type GatewayClient } from "./gateway-client.js";
 import { errorMessage, type Logger } from "./log.js";
@@ -106,7 +106,7 @@ export class Forwarder {
   }
 
   private async send(batch: Item[]): Promise<void> {
-    let results: DispatchResult[];
+    let results: DispatchBatchResponse["results"];
     try {
       await this.uploadImages(batch);
       const response = await this.gateway.dispatchBatch(

@@ -1,9 +1,8 @@
-import { toLegacyTimestamp, type ParsedDispatchRequest } from "@analyst-notifications/schemas";
+import { newNotificationId, toLegacyTimestamp, type ParsedDispatchRequest } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
 import type { Forwarder, Outcome } from "./forwarder.js";
 import { readPngFile } from "./image-file.js";
 import type { Spool, SpoolEntry } from "./spool.js";
-import { uuidV7 } from "./uuid-v7.js";
 
 /** Where the worker serves a stored image; the same path legacy clients know. */
 export const IMAGE_URL_PREFIX = "/api/notifications/images/";
@@ -27,13 +26,13 @@ export class Intake {
   ): Promise<{ entry: SpoolEntry; outcome: Promise<Outcome> }> {
     const notification = {
       ...request.notification,
-      id: request.notification.id ?? uuidV7(),
+      id: request.notification.id ?? newNotificationId(),
       timestamp: request.notification.timestamp ?? toLegacyTimestamp(new Date()),
     };
     let image: string | undefined;
     if (imagePath !== undefined) {
       const png = await readPngFile(imagePath, this.config.imageMaxBytes);
-      image = `${uuidV7()}.png`;
+      image = `${newNotificationId()}.png`;
       await this.spool.storeImage(image, png);
       notification.image_url = `${IMAGE_URL_PREFIX}${image}`;
     }

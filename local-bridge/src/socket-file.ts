@@ -31,13 +31,14 @@ function isListening(path: string): Promise<boolean> {
   });
 }
 
-/** Sets mode 0770 and, when configured, the owning group (name or numeric gid). */
-export function secureSocket(path: string, group: string | undefined): void {
+/** Sets mode 0770 and, when given, the owning group. */
+export function secureSocket(path: string, gid: number | undefined): void {
   chmodSync(path, SOCKET_MODE);
-  if (group !== undefined) chownSync(path, -1, resolveGid(group));
+  if (gid !== undefined) chownSync(path, -1, gid);
 }
 
-function resolveGid(group: string): number {
+/** The gid of a group given by name or number; throws naming the setting. */
+export function resolveGid(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
   const line = readFileSync("/etc/group", "utf8")
     .split("\n")

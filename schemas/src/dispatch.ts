@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ERRORS, describeIssues, type ErrorEntry } from "./errors.js";
-import { USERNAME_PATTERN } from "./limits.js";
+import { DISPATCH_BATCH_MAX, USERNAME_PATTERN } from "./limits.js";
 import { NotificationInput } from "./notification.js";
 
 export const Username = z
@@ -18,13 +18,16 @@ export const DispatchRequest = z
 export type DispatchRequest = z.input<typeof DispatchRequest>;
 export type ParsedDispatchRequest = z.output<typeof DispatchRequest>;
 
-/** `200 {"sent":N}`: N = sockets the notification was written to (0 when offline). */
+/**
+ * `200 {"sent":N,"stored":true,"seq":S}`: N = sockets written to (0 when the
+ * user is offline; legacy callers read only this), S = its place in the inbox.
+ */
 export const DispatchResponse = z
   .object({
     sent: z.number().int().min(0),
-    stored: z.boolean().optional().meta({ description: "Kept in the user's inbox." }),
-    seq: z.number().int().optional().meta({ description: "Position in the user's inbox." }),
-    duplicate: z.boolean().optional().meta({ description: "The id was dispatched before; nothing was sent again." }),
+    stored: z.literal(true),
+    seq: z.number().int().min(1),
+    duplicate: z.literal(true).optional().meta({ description: "The id was dispatched before; nothing new was sent." }),
   })
   .meta({ id: "DispatchResponse", title: "DispatchResponse" });
 export type DispatchResponse = z.infer<typeof DispatchResponse>;
@@ -48,3 +51,16 @@ export function validateDispatch(body: unknown): Validation<ParsedDispatchReques
   if (!result.success) return { ok: false, error: ERRORS.invalidDispatch, detail: describeIssues(result.error) };
   return { ok: true, value: result.data };
 }
+
+/** `POST /bridge/v1/dispatch/batch`: many dispatches, answered in the same order. */
+export const DispatchBatchRequest = z
+  .object({ dispatches: z.array(z.unknown()).min(1).max(DISPATCH_BATCH_MAX) })
+  .meta({ id: "DispatchBatchRequest", title: "DispatchBatchRequest" });
+
+/** One answer per dispatch of a batch: the dispatch response, or why it was refused. */
+export const DispatchBatchResponse = z
+  .object({
+    results: z.array(z.union([DispatchResponse, z.object({ error: z.string(), code: z.number().int() })])),
+  })
+  .meta({ id: "DispatchBatchResponse", title: "DispatchBatchResponse" });
+export type DispatchBatchResponse = z.infer<typeof DispatchBatchResponse>;

@@ -29,17 +29,29 @@ export const ERRORS = {
   missingDispatchFields: { code: 40002, status: 400, message: "Missing 'user' or 'notification'" }, // legacy
   invalidDispatch: { code: 40003, status: 400, message: "invalid dispatch" },
   invalidRequest: { code: 40004, status: 400, message: "invalid request" },
-  missingScriptName: { code: 40005, status: 400, message: "Missing 'name' field" }, // legacy
-  invalidScriptName: { code: 40006, status: 400, message: "invalid script name" },
-  invalidImage: { code: 40007, status: 400, message: "invalid image" },
+  missingScriptName: { code: 40006, status: 400, message: "Missing 'name' field" }, // legacy
+  invalidScriptName: { code: 40007, status: 400, message: "invalid script name" },
+  invalidImage: { code: 40008, status: 400, message: "invalid image" },
+  invalidFrame: { code: 40005, status: 400, message: "invalid frame" },
+  tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
+  tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
   bridgeUnauthorized: { code: 40101, status: 401, message: "unauthorized: missing or invalid bridge token" },
-  missingAuthorization: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
-  invalidToken: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
-  invalidImageSignature: { code: 40301, status: 403, message: "forbidden: image link invalid or expired" },
+  invalidImageSignature: { code: 40302, status: 403, message: "forbidden: image link invalid or expired" },
+  originForbidden: {
+    code: 40301,
+    status: 403,
+    message: "forbidden: this origin may not use the gateway (ALLOWED_ORIGINS)",
+  },
   notFound: { code: 40401, status: 404, message: "not found" },
+  notificationNotFound: { code: 40402, status: 404, message: "not found: no such notification in this inbox" },
   methodNotAllowed: { code: 40501, status: 405, message: "method not allowed" },
   bodyTooLarge: { code: 41301, status: 413, message: "limit reached: request body too large" },
   upgradeRequired: { code: 42601, status: 426, message: "upgrade required: expected a WebSocket upgrade" },
+  dispatchRateLimited: {
+    code: 42902,
+    status: 429,
+    message: "limit reached: too many dispatches for this user, retry later",
+  },
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
   internal: { code: 50001, status: 500, message: "internal error" },
   scriptFailed: { code: 50002, status: 500, message: "Script '{name}' failed or not found" }, // legacy

@@ -24,3 +24,9 @@ export const NOTIFICATION_MESSAGE_MAX_CHARS = 16_384;
 
 /** A JWT of ours is ~250 bytes; anything far larger is an attack, not a token. */
 export const TOKEN_MAX_CHARS = 4_096;
+
+/** Ids in one read/unread/delete request or frame; "all" covers larger sets. */
+export const INBOX_IDS_PER_REQUEST_MAX = 500;
+
+/** Dispatches in one bridge batch. */
+export const DISPATCH_BATCH_MAX = 100;

@@ -22,6 +22,12 @@ export const LocalDispatchRequest = DispatchRequest.extend({
 }).meta({ id: "LocalDispatchRequest", title: "LocalDispatchRequest" });
 export type LocalDispatchRequest = z.input<typeof LocalDispatchRequest>;
 
+/** `202` from the bridge: written to its spool, the worker did not answer in time. */
+export const DispatchQueuedResponse = z
+  .object({ sent: z.literal(0), queued: z.literal(true) })
+  .meta({ id: "DispatchQueuedResponse", title: "DispatchQueuedResponse" });
+export type DispatchQueuedResponse = z.infer<typeof DispatchQueuedResponse>;
+
 /** Validates a socket dispatch; legacy messages as validateDispatch, plus `image_path`. */
 export function validateLocalDispatch(
   body: unknown,

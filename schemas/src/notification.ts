@@ -58,3 +58,20 @@ export const NotificationInput = Notification.extend({
     .meta({ description: "RFC 3339 date-time; normalized to UTC whole seconds. Defaults to now." }),
 }).meta({ id: "NotificationInput", title: "NotificationInput" });
 export type NotificationInput = z.input<typeof NotificationInput>;
+
+/**
+ * A new notification id: UUID v7 (RFC 9562), time-ordered so ids sort by
+ * creation and index well. Runs in Workers and Node (Web Crypto).
+ */
+export function newNotificationId(now = Date.now()): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let time = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -7,15 +7,26 @@ import {
   ScriptOutput,
   ScriptRunRequest,
 } from "./agent.js";
-import { DispatchRequest, DispatchResponse } from "./dispatch.js";
-import {
-  DispatchBatchRequest,
-  DispatchBatchResponse,
-  DispatchQueuedResponse,
-  DispatchResult,
-} from "./dispatch-batch.js";
 import { SignedImageUrlsRequest, SignedImageUrlsResponse } from "./images.js";
-import { LocalDispatchRequest } from "./local-dispatch.js";
+import { DispatchQueuedResponse, LocalDispatchRequest } from "./local-dispatch.js";
+import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
+import {
+  InboxChangeResponse,
+  InboxDiagnostics,
+  InboxListQuery,
+  InboxListResponse,
+  InboxNotification,
+  MarkReadRequest,
+  MarkUnreadRequest,
+} from "./inbox.js";
+import {
+  AuthOkV2Frame,
+  DeletedFrame,
+  ErrorFrame,
+  NotificationV2Frame,
+  ReadFrame,
+  UnreadFrame,
+} from "./ws-frames-v2.js";
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
@@ -40,9 +51,6 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   NotificationFrame,
   LocalDispatchRequest,
   DispatchQueuedResponse,
-  DispatchBatchRequest,
-  DispatchResult,
-  DispatchBatchResponse,
   SignedImageUrlsRequest,
   SignedImageUrlsResponse,
   AgentRequestFrame,
@@ -51,4 +59,19 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   ScriptList,
   ScriptRunRequest,
   ScriptOutput,
+  DispatchBatchRequest,
+  DispatchBatchResponse,
+  InboxNotification,
+  InboxListQuery,
+  InboxListResponse,
+  MarkReadRequest,
+  MarkUnreadRequest,
+  InboxChangeResponse,
+  InboxDiagnostics,
+  AuthOkV2Frame,
+  NotificationV2Frame,
+  ReadFrame,
+  UnreadFrame,
+  DeletedFrame,
+  ErrorFrame,
 };

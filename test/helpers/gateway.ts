@@ -46,7 +46,7 @@ export async function startGateway(vars: Record<string, string> = {}, options: G
       server: { hostname: "127.0.0.1", port: options.port ?? 0 },
       inspector: false,
       persist: options.persistDir ?? false,
-      logLevel: "warn",
+      logLevel: (process.env.TEST_WRANGLER_LOG_LEVEL as "warn" | undefined) ?? "warn",
       watch: false,
     },
   });

@@ -20,8 +20,6 @@ export const DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS = 7;
 export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
-/** A batch of up to 100 dispatches from the bridge; typical ones are far below 1 KiB each. */
-export const DEFAULT_DISPATCH_BATCH_BODY_LIMIT_BYTES = 4_194_304;
 /** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
 export const DEFAULT_AGENT_REQUEST_TIMEOUT_MS = 75_000;
 /** A chart PNG; the bridge's IMAGE_MAX_BYTES must not be larger. */
@@ -30,6 +28,16 @@ export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
 export const DEFAULT_IMAGE_URL_TTL_SECONDS = 900;
 /** Client frames are auth, pong and small commands; 16 KiB leaves room for a token. */
 export const DEFAULT_WS_FRAME_LIMIT_BYTES = 16_384;
+/** Notifications kept per user, with read state; older ones are pruned. */
+export const DEFAULT_INBOX_LIMIT = 200;
+/** Ids of pruned/deleted notifications remembered so late retries stay duplicates. */
+export const DEFAULT_INBOX_REMEMBERED_IDS = 10_000;
+/** Default page of GET /api/notifications: what the Raycast list shows. */
+export const DEFAULT_INBOX_PAGE_SIZE = 50;
+/** Inbox API bodies are id lists: 500 ids of 128 characters fit. */
+export const DEFAULT_API_BODY_LIMIT_BYTES = 131_072;
+/** A runaway script, not a busy analyst: 10 a second sustained. 0 turns the limit off. */
+export const DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE = 600;
 /** Per-message logs only at debug: the hot path must not log. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 /** HS256 secrets shorter than this are guessable offline from any token. */
@@ -47,11 +55,16 @@ export interface Config {
   readonly maxConnectionsPerUser: number;
   readonly authTimeoutMs: number;
   readonly dispatchBodyLimitBytes: number;
-  readonly dispatchBatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
   readonly agentRequestTimeoutMs: number;
   readonly imageMaxBytes: number;
   readonly imageUrlTtlSeconds: number;
+  readonly inboxLimit: number;
+  readonly inboxRememberedIds: number;
+  readonly apiBodyLimitBytes: number;
+  readonly inboxPageSize: number;
+  readonly allowedOrigins: readonly string[];
+  readonly dispatchRatePerUserPerMinute: number;
   readonly logLevel: LogLevel;
 }
 
@@ -90,12 +103,6 @@ export function loadConfig(env: Env): Config {
       min: 1024,
       integer: true,
     }),
-    dispatchBatchBodyLimitBytes: number(
-      env,
-      "DISPATCH_BATCH_BODY_LIMIT_BYTES",
-      DEFAULT_DISPATCH_BATCH_BODY_LIMIT_BYTES,
-      { min: 1024, integer: true },
-    ),
     wsFrameLimitBytes: number(env, "WS_FRAME_LIMIT_BYTES", DEFAULT_WS_FRAME_LIMIT_BYTES, {
       min: 1024,
       integer: true,
@@ -106,6 +113,20 @@ export function loadConfig(env: Env): Config {
     }),
     imageMaxBytes: number(env, "IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES, { min: 1024, integer: true }),
     imageUrlTtlSeconds: number(env, "IMAGE_URL_TTL_SECONDS", DEFAULT_IMAGE_URL_TTL_SECONDS, { min: 1, integer: true }),
+    inboxLimit: number(env, "INBOX_LIMIT", DEFAULT_INBOX_LIMIT, { min: 1, integer: true }),
+    inboxRememberedIds: number(env, "INBOX_REMEMBERED_IDS", DEFAULT_INBOX_REMEMBERED_IDS, { min: 0, integer: true }),
+    apiBodyLimitBytes: number(env, "API_BODY_LIMIT_BYTES", DEFAULT_API_BODY_LIMIT_BYTES, { min: 1024, integer: true }),
+    inboxPageSize: DEFAULT_INBOX_PAGE_SIZE,
+    allowedOrigins: origins(env.ALLOWED_ORIGINS),
+    dispatchRatePerUserPerMinute: number(
+      env,
+      "DISPATCH_RATE_PER_USER_PER_MINUTE",
+      DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE,
+      {
+        min: 0,
+        integer: true,
+      },
+    ),
     logLevel: logLevel(env.LOG_LEVEL),
   });
   parsed.set(env, config);
@@ -140,6 +161,25 @@ function number(
     );
   }
   return value;
+}
+
+function origins(raw: string | undefined): string[] {
+  const list = (raw ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(`ALLOWED_ORIGINS entry ${origin} is not an origin: e.g. https://app.example.com (no path)`);
+    }
+  }
+  return list;
 }
 
 function logLevel(raw: string | undefined): LogLevel {

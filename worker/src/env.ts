@@ -20,10 +20,14 @@ export interface Env {
   MAX_CONNECTIONS_PER_USER?: string;
   AUTH_TIMEOUT_SECONDS?: string;
   DISPATCH_BODY_LIMIT_BYTES?: string;
-  DISPATCH_BATCH_BODY_LIMIT_BYTES?: string;
   WS_FRAME_LIMIT_BYTES?: string;
   AGENT_REQUEST_TIMEOUT_MS?: string;
   IMAGE_MAX_BYTES?: string;
   IMAGE_URL_TTL_SECONDS?: string;
+  INBOX_LIMIT?: string;
+  INBOX_REMEMBERED_IDS?: string;
+  API_BODY_LIMIT_BYTES?: string;
+  ALLOWED_ORIGINS?: string;
+  DISPATCH_RATE_PER_USER_PER_MINUTE?: string;
   LOG_LEVEL?: string;
 }

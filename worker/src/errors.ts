@@ -1,4 +1,4 @@
-import { ERRORS, errorBody, type ErrorEntry } from "@analyst-notifications/schemas";
+import { ERRORS, errorBody, type ErrorEntry, type Validation } from "@analyst-notifications/schemas";
 
 export { ERRORS };
 
@@ -23,4 +23,10 @@ export function json(body: unknown, init?: ResponseInit): Response {
 
 export function errorResponse(error: ApiError): Response {
   return json(errorBody(error.entry, error.detail), { status: error.entry.status, headers: error.headers });
+}
+
+/** The value of a successful validation; otherwise throws its catalog error. */
+export function validated<T>(result: Validation<T>): T {
+  if (!result.ok) throw new ApiError(result.error, result.detail);
+  return result.value;
 }

@@ -3,38 +3,51 @@ import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { ApiError, ERRORS, errorResponse, json } from "./errors.js";
 import {
-  handleBridgeAgent,
   handleBridgeDispatch,
   handleBridgeDispatchBatch,
   handleBridgeHealth,
+  handleBridgeInboxGet,
 } from "./handlers/bridge.js";
+import { handleBridgeAgent } from "./handlers/bridge-agent.js";
 import { handleBridgeImagePut, handleImageGet, handleImageSignedUrls } from "./handlers/images.js";
+import {
+  handleNotificationDelete,
+  handleNotificationsList,
+  handleNotificationsRead,
+  handleNotificationsUnread,
+} from "./handlers/inbox.js";
 import { handleScriptsList, handleScriptsRun } from "./handlers/scripts.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
+import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./cors.js";
 import { createLogger, errorMessage } from "./log.js";
-import { ensureBridgeToken } from "./middleware.js";
+import { ensureBridgeToken, ensureUserToken } from "./middleware.js";
 
 export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
 export { BridgeAgent } from "./bridge-agent.js";
 
-/** Paths, in one place. The bridge and clients use the same strings. */
+/** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
 export const PATHS = {
+  liveness: "/healthz",
   notificationsSocket: "/ws/notifications",
+  notifications: "/api/notifications",
+  notificationsRead: "/api/notifications/read",
+  notificationsUnread: "/api/notifications/unread",
+  notification: "/api/notifications/:id",
   bridgeDispatch: "/bridge/v1/dispatch",
   bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
   bridgeHealth: "/bridge/v1/health",
+  bridgeInbox: "/bridge/v1/inbox/:user",
   bridgeAgent: "/bridge/v1/agent",
   bridgeImage: "/bridge/v1/images/:user/:name",
   image: "/api/notifications/images/:name",
   imageSignedUrls: "/api/notifications/images/signed-urls",
   scripts: "/api/desktop/scripts",
   scriptsRun: "/api/desktop/scripts/run",
-  liveness: "/healthz",
 } as const;
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
-  before: [(_request, env: Env) => void loadConfig(env)],
+  before: [(_request, env: Env) => void loadConfig(env), handlePreflight],
   missing: () => errorResponse(new ApiError(ERRORS.notFound)),
   catch: (error: unknown, request: IRequest) => {
     if (error instanceof ApiError) return errorResponse(error);
@@ -46,22 +59,27 @@ const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
     log.error("unhandled error", { path: new URL(request.url).pathname, error: errorMessage(error) });
     return errorResponse(new ApiError(ERRORS.internal));
   },
-  // Upgrade responses (status 101) must pass through untouched.
-  finally: [],
+  // Upgrade responses (status 101) pass through untouched.
+  finally: [withCorsHeaders],
 });
 
 router
   .get(PATHS.liveness, () => json({ status: "ok" }))
-  .get(PATHS.notificationsSocket, handleNotificationsSocket)
+  .get(PATHS.notificationsSocket, ensureSocketOrigin, handleNotificationsSocket)
+  .get(PATHS.notifications, ensureUserToken, handleNotificationsList)
+  .post(PATHS.notificationsRead, ensureUserToken, handleNotificationsRead)
+  .post(PATHS.notificationsUnread, ensureUserToken, handleNotificationsUnread)
+  .delete(PATHS.notification, ensureUserToken, handleNotificationDelete)
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
   .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
   .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
+  .get(PATHS.bridgeInbox, ensureBridgeToken, handleBridgeInboxGet)
   .get(PATHS.bridgeAgent, ensureBridgeToken, handleBridgeAgent)
   .put(PATHS.bridgeImage, ensureBridgeToken, handleBridgeImagePut)
-  .post(PATHS.imageSignedUrls, handleImageSignedUrls)
+  .post(PATHS.imageSignedUrls, ensureUserToken, handleImageSignedUrls)
   .get(PATHS.image, handleImageGet)
-  .get(PATHS.scripts, handleScriptsList)
-  .post(PATHS.scriptsRun, handleScriptsRun);
+  .get(PATHS.scripts, ensureUserToken, handleScriptsList)
+  .post(PATHS.scriptsRun, ensureUserToken, handleScriptsRun);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

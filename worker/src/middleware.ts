@@ -2,6 +2,7 @@ import type { IRequest } from "itty-router";
 import { loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { ApiError, ERRORS } from "./errors.js";
+import { InvalidTokenError, authenticateToken } from "./user-auth.js";
 
 const encoder = new TextEncoder();
 
@@ -30,6 +31,23 @@ export async function ensureBridgeToken(request: IRequest, env: Env): Promise<vo
   const token = bearerToken(request);
   if (!token || !(await secretsEqual(token, config.bridgeToken))) {
     throw new ApiError(ERRORS.bridgeUnauthorized, undefined, { "WWW-Authenticate": 'Bearer realm="bridge"' });
+  }
+}
+
+/** A request that passed ensureUserToken. */
+export type UserRequest = IRequest & { username: string };
+
+/** Precondition of the user APIs: a valid user token; sets `request.username`. */
+export async function ensureUserToken(request: IRequest, env: Env): Promise<void> {
+  const token = bearerToken(request);
+  if (!token) throw new ApiError(ERRORS.tokenMissing, undefined, { "WWW-Authenticate": "Bearer" });
+  try {
+    request.username = (await authenticateToken(token, env)).username;
+  } catch (error) {
+    if (error instanceof InvalidTokenError) {
+      throw new ApiError(ERRORS.tokenInvalid, undefined, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+    }
+    throw error;
   }
 }
 

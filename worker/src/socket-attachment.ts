@@ -12,6 +12,8 @@ export interface SocketAttachment {
   protocol: SocketProtocol;
   /** Epoch ms. */
   connectedAt: number;
+  /** Epoch ms of the last frame the client sent that reached the object. */
+  lastFrameAt: number;
 }
 
 export const PROTOCOL_TAG: Record<SocketProtocol, string> = { legacy: "protocol:legacy", v2: "protocol:v2" };

@@ -1,73 +1,124 @@
 import { DurableObject } from "cloudflare:workers";
-import type { DispatchResponse, Notification } from "@analyst-notifications/schemas";
+import {
+  CLOSE_CODES,
+  ClientV2Frame,
+  ERRORS,
+  V2_PING,
+  V2_PONG,
+  describeIssues,
+  errorBody,
+  type DispatchResponse,
+  type InboxChangeResponse,
+  type InboxDiagnostics,
+  type InboxListQuery,
+  type InboxListResponse,
+  type InboxNotification,
+  type Notification,
+} from "@analyst-notifications/schemas";
 import { loadConfig, type Config } from "./config.js";
 import { connectionRegistry } from "./connection-registry.js";
 import type { Env } from "./env.js";
-import { ERRORS } from "./errors.js";
-import { errorBody } from "@analyst-notifications/schemas";
+import { InboxStore } from "./inbox-store.js";
 import { createLogger, errorMessage, type Logger } from "./log.js";
+import { RateLimiter } from "./rate-limiter.js";
 import { PROTOCOL_TAG, readAttachment, type SocketAttachment, type SocketProtocol } from "./socket-attachment.js";
 
-/** Headers the worker sets when it hands a socket to the object (never from clients). */
-export const CONNECT_HEADERS = { username: "X-Inbox-Username", protocol: "X-Inbox-Protocol" } as const;
+/** Headers the worker sets when it hands a socket to the object (never taken from clients). */
+export const CONNECT_HEADERS = {
+  username: "X-Inbox-Username",
+  protocol: "X-Inbox-Protocol",
+  since: "X-Inbox-Since",
+} as const;
+
+type ReadTarget = { ids: string[] } | { all: true };
+
+/** A dispatch's answer, or the rate limit's refusal (the caller turns it into 429). */
+export type DispatchOutcome = DispatchResponse | { rateLimited: true; retryAfterSeconds: number };
 
 /**
- * One object per user (`idFromName(username)`): it owns every socket of that
- * user across devices and fans each notification out to all of them. Sockets
- * are accepted with the Hibernation API, so an idle user costs nothing.
+ * One object per user (`idFromName(username)`): the user's durable inbox and
+ * every socket of that user across devices. Notifications are stored before
+ * they are sent; sockets are accepted with the Hibernation API and carry
+ * their state in attachments, so the object can sleep or be evicted at any
+ * time without losing a socket, a count or a notification.
  */
 export class UserInbox extends DurableObject<Env> {
   private readonly config: Config;
   private readonly log: Logger;
+  private readonly store: InboxStore;
+  // In memory on purpose: a limit for runaway scripts may reset when an idle object is evicted.
+  private readonly dispatchRate: RateLimiter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env);
-    this.log = createLogger(`UserInbox:${ctx.id.toString().slice(0, 12)}`, this.config.logLevel);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-    // Minimal idempotency until the inbox of issue 3 stores notifications:
-    // the bridge resends after crashes and outages with the same id.
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS dispatched (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+    this.log = createLogger("UserInbox", this.config.logLevel);
+    this.store = new InboxStore(ctx.storage.sql, {
+      inboxLimit: this.config.inboxLimit,
+      rememberedIds: this.config.inboxRememberedIds,
+    });
+    this.dispatchRate = new RateLimiter(this.config.dispatchRatePerUserPerMinute, 60_000);
+    // v2 heartbeats are answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(V2_PING, V2_PONG));
+    // Counts wake-ups from eviction: an operational figure, and the proof in tests.
+    this.store.nextMeta("object_starts");
   }
 
   /** A socket handed over by the worker, already authenticated. */
   override async fetch(request: Request): Promise<Response> {
     const username = request.headers.get(CONNECT_HEADERS.username);
-    const protocol = request.headers.get(CONNECT_HEADERS.protocol) as SocketProtocol | null;
+    const protocol = request.headers.get(CONNECT_HEADERS.protocol);
     if (request.headers.get("Upgrade") !== "websocket" || !username || (protocol !== "legacy" && protocol !== "v2")) {
       return Response.json(errorBody(ERRORS.upgradeRequired), { status: ERRORS.upgradeRequired.status });
     }
-    return this.onConnect(username, protocol);
+    const since = request.headers.get(CONNECT_HEADERS.since);
+    return this.onConnect(username, protocol, since === null ? undefined : Number(since));
   }
 
-  /** Writes a notification to every open socket of this user. */
-  async dispatch(notification: Notification): Promise<DispatchResponse> {
-    const fresh = this.ctx.storage.sql
-      .exec(
-        "INSERT INTO dispatched (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
-        notification.id,
-        Date.now(),
-      )
-      .toArray();
-    if (fresh.length === 0) return { sent: 0, duplicate: true };
-    const frame = JSON.stringify({ type: "notification", ...notification });
-    let sent = 0;
-    for (const ws of this.openSockets()) {
-      if (this.send(ws, frame)) sent += 1;
-    }
-    this.log.debug("dispatched", { id: notification.id, sent });
-    return { sent };
+  /** Stores a notification, then writes it to every open socket of this user. */
+  async dispatch(notification: Notification): Promise<DispatchOutcome> {
+    return this.onDispatch(notification);
   }
 
-  /**
-   * Several notifications of this user in order, in one call: their writes
-   * commit together, so a backlog costs one storage commit per batch, not one
-   * per notification.
-   */
-  async dispatchMany(notifications: Notification[]): Promise<DispatchResponse[]> {
-    const results: DispatchResponse[] = [];
-    for (const notification of notifications) results.push(await this.dispatch(notification));
-    return results;
+  /** Several notifications of this user, in order; one call for a bridge batch. */
+  async dispatchMany(notifications: Notification[]): Promise<DispatchOutcome[]> {
+    return notifications.map((notification) => this.onDispatch(notification));
+  }
+
+  async list(query: InboxListQuery): Promise<InboxListResponse> {
+    const { notifications, hasMore } = this.store.list({
+      since: query.since,
+      before: query.before,
+      limit: Math.min(query.limit ?? this.config.inboxPageSize, this.config.inboxLimit),
+    });
+    return { notifications, cursor: this.store.cursor(), unread: this.store.unreadCount(), has_more: hasMore };
+  }
+
+  async markRead(target: ReadTarget): Promise<InboxChangeResponse> {
+    return this.onReadChange(target, true);
+  }
+
+  async markUnread(ids: string[]): Promise<InboxChangeResponse> {
+    return this.onReadChange({ ids }, false);
+  }
+
+  async deleteNotifications(ids: string[]): Promise<InboxChangeResponse> {
+    return this.onDelete(ids);
+  }
+
+  /** What an operator needs to see when "alice got nothing": sockets, inbox, wake-ups. */
+  async diagnostics(username: string): Promise<InboxDiagnostics> {
+    return {
+      username,
+      sockets: {
+        legacy: this.openSockets(PROTOCOL_TAG.legacy).length,
+        v2: this.openSockets(PROTOCOL_TAG.v2).length,
+      },
+      cursor: this.store.cursor(),
+      stored: this.store.count(),
+      unread: this.store.unreadCount(),
+      object_starts: this.store.meta("object_starts"),
+    };
   }
 
   /** Open sockets of this user, from the runtime's list (survives hibernation). */
@@ -76,10 +127,12 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Legacy sockets speak through the worker's proxy, which answers pongs
-    // itself; nothing else from clients changes state yet.
-    void ws;
-    void message;
+    try {
+      this.onClientFrame(ws, message);
+    } catch (error) {
+      this.log.error("UserInbox webSocketMessage handler", { error: errorMessage(error) });
+      this.closeSocket(ws, CLOSE_CODES.internalError, "internal error");
+    }
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -88,44 +141,172 @@ export class UserInbox extends DurableObject<Env> {
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     this.log.warn("UserInbox webSocketError handler", { error: errorMessage(error) });
-    await this.onDisconnect(ws, 1011, "socket error");
+    await this.onDisconnect(ws, CLOSE_CODES.internalError, "socket error");
   }
 
-  private async onConnect(username: string, protocol: SocketProtocol): Promise<Response> {
+  override async alarm(): Promise<void> {
+    await this.onHeartbeatCheck();
+  }
+
+  private async onConnect(username: string, protocol: SocketProtocol, since: number | undefined): Promise<Response> {
     if (this.openSocketCount() >= this.config.maxConnectionsPerUser) {
       return Response.json(errorBody(ERRORS.tooManyConnections, `the limit is ${this.config.maxConnectionsPerUser}`), {
         status: ERRORS.tooManyConnections.status,
       });
     }
     const { 0: client, 1: server } = new WebSocketPair();
+    const now = Date.now();
     const attachment: SocketAttachment = {
       socketId: crypto.randomUUID(),
       username,
       protocol,
-      connectedAt: Date.now(),
+      connectedAt: now,
+      lastFrameAt: now,
     };
     this.ctx.acceptWebSocket(server, [attachment.socketId, PROTOCOL_TAG[protocol]]);
     server.serializeAttachment(attachment);
+    if (protocol === "v2") {
+      // Frames sent before the 101 is returned are delivered right after the handshake, in order.
+      server.send(
+        JSON.stringify({
+          type: "auth_ok",
+          username,
+          protocol: 2,
+          cursor: this.store.cursor(),
+          unread: this.store.unreadCount(),
+        }),
+      );
+      if (since !== undefined) {
+        for (const notification of this.store.replay(since)) server.send(v2Frame(notification));
+      }
+      await this.scheduleHeartbeatCheck();
+    }
     await this.reportConnections(username);
-    this.log.debug("connected", { socketId: attachment.socketId, protocol });
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  private async onDisconnect(ws: WebSocket, code: number, reason: string): Promise<void> {
-    const attachment = readAttachment(ws);
-    try {
-      // Older compatibility dates do not answer the close frame for us.
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // already closed
+  private onDispatch(notification: Notification): DispatchOutcome {
+    const known = this.store.seqOf(notification.id);
+    if (known !== undefined) return { sent: 0, stored: true, seq: known, duplicate: true };
+    const retryAfterSeconds = this.dispatchRate.take();
+    if (retryAfterSeconds > 0) return { rateLimited: true, retryAfterSeconds };
+    const { seq } = this.store.append(notification);
+    let sent = 0;
+    // Sockets are found by protocol tag: no attachment is deserialized on the hot path.
+    const v2Sockets = this.openSockets(PROTOCOL_TAG.v2);
+    if (v2Sockets.length > 0) {
+      const frame = v2Frame({ ...notification, seq, read: false });
+      for (const ws of v2Sockets) if (this.send(ws, frame)) sent += 1;
     }
-    if (!attachment) return;
-    this.log.debug("disconnected", { socketId: attachment.socketId, code });
-    await this.reportConnections(attachment.username);
+    const legacySockets = this.openSockets(PROTOCOL_TAG.legacy);
+    if (legacySockets.length > 0) {
+      const frame = JSON.stringify({ type: "notification", ...notification });
+      for (const ws of legacySockets) if (this.send(ws, frame)) sent += 1;
+    }
+    this.log.debug("dispatched", { seq, sent });
+    return { sent, stored: true, seq };
   }
 
-  private openSockets(): WebSocket[] {
-    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  private onReadChange(target: ReadTarget, read: boolean, origin?: WebSocket): InboxChangeResponse {
+    const changed = this.store.setRead(target, read);
+    if (changed.length > 0) {
+      const frame =
+        read && "all" in target ? { type: "read", all: true } : { type: read ? "read" : "unread", ids: changed };
+      this.broadcastV2(JSON.stringify(frame), origin);
+    }
+    return this.changeResponse(changed.length);
+  }
+
+  private onDelete(ids: string[], origin?: WebSocket): InboxChangeResponse {
+    const deleted = this.store.delete(ids);
+    if (deleted.length > 0) this.broadcastV2(JSON.stringify({ type: "deleted", ids: deleted }), origin);
+    return this.changeResponse(deleted.length);
+  }
+
+  /** read / unread / deleted from a v2 client: applied, then echoed to the user's other sockets. */
+  private onClientFrame(ws: WebSocket, message: string | ArrayBuffer): void {
+    const attachment = readAttachment(ws);
+    if (!attachment || attachment.protocol !== "v2") return; // legacy proxies relay nothing
+    const size = typeof message === "string" ? message.length : message.byteLength;
+    if (size > this.config.wsFrameLimitBytes) {
+      this.closeSocket(ws, CLOSE_CODES.messageTooBig, `frame larger than ${this.config.wsFrameLimitBytes} bytes`);
+      return;
+    }
+    ws.serializeAttachment({ ...attachment, lastFrameAt: Date.now() });
+    if (typeof message !== "string") return this.refuseFrame(ws, "expected a text frame");
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      return this.refuseFrame(ws, "not JSON");
+    }
+    if (isPing(parsed)) {
+      // A ping that is not byte-identical to the auto-response request.
+      this.send(ws, V2_PONG);
+      return;
+    }
+    const frame = ClientV2Frame.safeParse(parsed);
+    if (!frame.success) return this.refuseFrame(ws, describeIssues(frame.error));
+    const data = frame.data;
+    if (data.type === "deleted") this.onDelete(data.ids, ws);
+    else if (data.type === "unread") this.onReadChange({ ids: data.ids }, false, ws);
+    else this.onReadChange("all" in data ? { all: true } : { ids: data.ids }, true, ws);
+  }
+
+  private async onDisconnect(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.closeSocket(ws, code === 1005 || code === 1006 ? CLOSE_CODES.normal : code, reason);
+    const attachment = readAttachment(ws);
+    if (attachment) await this.reportConnections(attachment.username);
+  }
+
+  /**
+   * Finds dead v2 sockets. Their pings never wake the object, so liveness is
+   * read from the runtime's last auto-response time; a socket silent for
+   * HEARTBEAT_INTERVAL × HEARTBEAT_TIMEOUT_MISSED is closed. The alarm runs
+   * at that period and only while v2 sockets are open: one wake-up per user
+   * per 90 s with the defaults, and a dead socket is closed within 90–180 s.
+   */
+  private async onHeartbeatCheck(): Promise<void> {
+    const timeoutMs = this.config.heartbeatIntervalMs * this.config.heartbeatTimeoutMissed;
+    const now = Date.now();
+    let username: string | undefined;
+    for (const ws of this.ctx.getWebSockets(PROTOCOL_TAG.v2)) {
+      const attachment = readAttachment(ws);
+      if (!attachment || ws.readyState !== WebSocket.OPEN) continue;
+      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      if (now - Math.max(attachment.lastFrameAt, lastPing) > timeoutMs) {
+        this.closeSocket(ws, CLOSE_CODES.heartbeatTimeout, "heartbeat timeout");
+        username = attachment.username;
+      }
+    }
+    if (username) await this.reportConnections(username);
+    await this.scheduleHeartbeatCheck();
+  }
+
+  private async scheduleHeartbeatCheck(): Promise<void> {
+    const v2Open = this.ctx.getWebSockets(PROTOCOL_TAG.v2).some((ws) => ws.readyState === WebSocket.OPEN);
+    if (!v2Open || (await this.ctx.storage.getAlarm()) !== null) return;
+    const timeoutMs = this.config.heartbeatIntervalMs * this.config.heartbeatTimeoutMissed;
+    await this.ctx.storage.setAlarm(Date.now() + timeoutMs);
+  }
+
+  private changeResponse(changed: number): InboxChangeResponse {
+    return { ok: true, changed, unread: this.store.unreadCount(), cursor: this.store.cursor() };
+  }
+
+  private openSockets(tag?: string): WebSocket[] {
+    return this.ctx.getWebSockets(tag).filter((ws) => ws.readyState === WebSocket.OPEN);
+  }
+
+  private broadcastV2(frame: string, except?: WebSocket): void {
+    for (const ws of this.openSockets(PROTOCOL_TAG.v2)) {
+      if (ws !== except) this.send(ws, frame);
+    }
+  }
+
+  private refuseFrame(ws: WebSocket, detail: string): void {
+    const { error, code } = errorBody(ERRORS.invalidFrame, detail);
+    this.send(ws, JSON.stringify({ type: "error", code, message: error }));
   }
 
   /** Writes a frame; a failed send closes that socket with 1011 and counts as not sent. */
@@ -135,23 +316,22 @@ export class UserInbox extends DurableObject<Env> {
       return true;
     } catch (error) {
       this.log.warn("UserInbox send failed", { error: errorMessage(error) });
-      try {
-        ws.close(1011, "send failed");
-      } catch {
-        // already closed
-      }
+      this.closeSocket(ws, CLOSE_CODES.internalError, "send failed");
       return false;
+    }
+  }
+
+  private closeSocket(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // already closed
     }
   }
 
   /** Tells the registry this user's current count, versioned so late reports lose. */
   private async reportConnections(username: string): Promise<void> {
-    const version = this.ctx.storage.sql
-      .exec<{ value: number }>(
-        `INSERT INTO meta (key, value) VALUES ('registry_version', 1)
-         ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
-      )
-      .one().value;
+    const version = this.store.nextMeta("registry_version");
     const count = this.openSocketCount();
     try {
       await connectionRegistry(this.env).report(username, count, version);
@@ -159,6 +339,14 @@ export class UserInbox extends DurableObject<Env> {
       this.log.error("UserInbox reportConnections failed", { error: errorMessage(error) });
     }
   }
+}
+
+function v2Frame(notification: InboxNotification): string {
+  return JSON.stringify({ type: "notification", ...notification });
+}
+
+function isPing(frame: unknown): boolean {
+  return typeof frame === "object" && frame !== null && (frame as { type?: unknown }).type === "ping";
 }
 
 /** The object of one user. */

@@ -7,7 +7,7 @@ import { GatewayClient } from "../gateway-client.js";
 import { Intake } from "../intake.js";
 import { createLogger, type Logger } from "../log.js";
 import { createBridgeServer } from "../server.js";
-import { clearStaleSocket, removeSocket, secureSocket } from "../socket-file.js";
+import { clearStaleSocket, removeSocket, resolveGid, secureSocket } from "../socket-file.js";
 import { Spool } from "../spool.js";
 import type { CliCommand } from "./command.js";
 
@@ -30,8 +30,16 @@ before they are forwarded, so a worker outage or a crash loses nothing.`,
  * (so it goes out before anything new of the same user), then serves.
  */
 export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
+  // Handlers first: a signal that arrives while starting still stops cleanly.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
   mkdirSync(dirname(config.socketPath), { recursive: true });
+  // Resolved before listening, so a bad setting leaves no socket behind.
+  const gid = config.socketGroup === undefined ? undefined : resolveGid(config.socketGroup);
   await clearStaleSocket(config.socketPath);
+  // The backlog is read before anything new is accepted, so it goes out first.
   const { spool, pending } = await Spool.open(
     { dir: config.spoolDir, maxBytes: config.spoolMaxBytes, segmentBytes: config.spoolSegmentBytes },
     log,
@@ -46,7 +54,13 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     server.once("error", reject);
     server.listen(config.socketPath, () => resolve());
   });
-  secureSocket(config.socketPath, config.socketGroup);
+  try {
+    secureSocket(config.socketPath, gid);
+  } catch (error) {
+    server.close();
+    removeSocket(config.socketPath);
+    throw error;
+  }
   agent.start();
   log.info("listening", {
     socket: config.socketPath,
@@ -55,14 +69,11 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     backlog: pending.length,
   });
 
+  const signal = await stopped;
+  log.info("stopping", { signal });
   await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      log.info("stopping", { signal });
-      server.close(() => resolve());
-      server.closeAllConnections();
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
+    server.close(() => resolve());
+    server.closeAllConnections();
   });
   removeSocket(config.socketPath);
   agent.stop();

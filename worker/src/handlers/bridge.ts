@@ -1,96 +1,95 @@
 import {
-  DISPATCH_BATCH_MAX_ENTRIES,
+  DispatchBatchRequest,
+  Username,
   errorBody,
+  newNotificationId,
   toLegacyTimestamp,
   validateDispatch,
-  type DispatchResponse,
-  type DispatchResult,
+  validateRequest,
+  type DispatchBatchResponse,
   type HealthResponse,
   type Notification,
   type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
-import { bridgeAgent } from "../bridge-agent.js";
+import { z } from "zod";
 import { loadConfig } from "../config.js";
 import { connectionRegistry } from "../connection-registry.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS, json } from "../errors.js";
-import { createLogger, errorMessage } from "../log.js";
+import { ApiError, ERRORS, json, validated } from "../errors.js";
 import { readJsonBody } from "../middleware.js";
 import { userInbox } from "../user-inbox.js";
 
-/** `POST /bridge/v1/dispatch`: one notification to every open socket of one user. */
+const UserParams = z.object({ user: Username });
+
+/** `POST /bridge/v1/dispatch`: store one notification and send it to every socket of its user. */
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
-  const config = loadConfig(env);
-  const body = await readJsonBody(request, config.dispatchBodyLimitBytes);
-  const validation = validateDispatch(body);
-  if (!validation.ok) throw new ApiError(validation.error, validation.detail);
-  return json(await dispatchOne(env, validation.value));
-}
-
-function dispatchOne(env: Env, dispatch: ParsedDispatchRequest): Promise<DispatchResponse> {
-  return userInbox(env, dispatch.user).dispatch(normalized(dispatch));
-}
-
-function normalized({ notification }: ParsedDispatchRequest): Notification {
-  return {
-    ...notification,
-    id: notification.id ?? crypto.randomUUID(),
-    timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
-  };
+  const body = await readJsonBody(request, loadConfig(env).dispatchBodyLimitBytes);
+  const { user, notification } = validated(validateDispatch(body));
+  const outcome = await userInbox(env, user).dispatch(complete(notification));
+  if ("rateLimited" in outcome) {
+    throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${outcome.retryAfterSeconds} s`, {
+      "Retry-After": String(outcome.retryAfterSeconds),
+    });
+  }
+  return json(outcome);
 }
 
 /**
- * `POST /bridge/v1/dispatch/batch`: up to 100 dispatches, results in the same
- * order. Each user's dispatches go to their object in one call, in the given
- * order; different users run in parallel. Each entry is validated on its own, so one
- * bad entry does not sink the batch. (Minimal version by the bridge branch;
- * the inbox of issue 3 defines the stored semantics.)
+ * `POST /bridge/v1/dispatch/batch`: the bridge's backlog in one call. Each
+ * user's object is called once with that user's dispatches in order; users
+ * run in parallel. Results keep the request's order; a refused item does
+ * not stop the others.
  */
 export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Promise<Response> {
   const config = loadConfig(env);
-  const body = await readJsonBody(request, config.dispatchBatchBodyLimitBytes);
-  const dispatches = (body as { dispatches?: unknown } | null)?.dispatches;
-  if (!Array.isArray(dispatches) || dispatches.length === 0 || dispatches.length > DISPATCH_BATCH_MAX_ENTRIES) {
-    throw new ApiError(ERRORS.invalidRequest, `dispatches must be an array of 1 to ${DISPATCH_BATCH_MAX_ENTRIES}`);
-  }
-  const results: DispatchResult[] = new Array(dispatches.length);
-  const byUser = new Map<string, Array<[number, ParsedDispatchRequest]>>();
-  for (const [index, item] of dispatches.entries()) {
+  const { dispatches } = validated(
+    validateRequest(DispatchBatchRequest, await readJsonBody(request, config.dispatchBodyLimitBytes * 100)),
+  );
+  const results: DispatchBatchResponse["results"] = new Array(dispatches.length);
+  const byUser = new Map<string, Array<{ index: number; notification: Notification }>>();
+  dispatches.forEach((item, index) => {
     const validation = validateDispatch(item);
     if (!validation.ok) {
       results[index] = errorBody(validation.error, validation.detail);
-      continue;
+      return;
     }
-    const list = byUser.get(validation.value.user) ?? [];
-    list.push([index, validation.value]);
-    byUser.set(validation.value.user, list);
-  }
-  const log = createLogger("Gateway:dispatchBatch", config.logLevel);
+    const { user, notification } = validation.value;
+    const queue = byUser.get(user) ?? [];
+    queue.push({ index, notification: complete(notification) });
+    byUser.set(user, queue);
+  });
   await Promise.all(
-    [...byUser.entries()].map(async ([user, list]) => {
-      try {
-        const answers = await userInbox(env, user).dispatchMany(list.map(([, dispatch]) => normalized(dispatch)));
-        for (const [position, [index]] of list.entries()) results[index] = answers[position]!;
-      } catch (error) {
-        // None of this user's entries count as sent: the bridge retries them in order.
-        log.error("dispatch failed", { user, error: errorMessage(error) });
-        for (const [index] of list) results[index] = errorBody(ERRORS.internal);
-      }
+    [...byUser].map(async ([user, items]) => {
+      const answers = await userInbox(env, user).dispatchMany(items.map((item) => item.notification));
+      answers.forEach((answer, i) => {
+        results[items[i]!.index] =
+          "rateLimited" in answer
+            ? errorBody(ERRORS.dispatchRateLimited, `retry after ${answer.retryAfterSeconds} s`)
+            : answer;
+      });
     }),
   );
   return json({ results });
-}
-
-/** `GET /bridge/v1/agent`: the bridge's outbound agent WebSocket, held by the BridgeAgent object. */
-export function handleBridgeAgent(request: IRequest, env: Env): Promise<Response> {
-  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") throw new ApiError(ERRORS.upgradeRequired);
-  // itty's request is a Proxy: hand the stub a plain Request.
-  return bridgeAgent(env).fetch(new Request(request.url, { headers: request.headers }));
 }
 
 /** `GET /bridge/v1/health`: the legacy health body with real counts per user. */
 export async function handleBridgeHealth(_request: IRequest, env: Env): Promise<Response> {
   const health: HealthResponse = await connectionRegistry(env).snapshot();
   return json(health);
+}
+
+/** `GET /bridge/v1/inbox/<user>`: sockets, cursor, counts and wake-ups of one user's object. */
+export async function handleBridgeInboxGet(request: IRequest, env: Env): Promise<Response> {
+  const { user } = validated(validateRequest(UserParams, request.params));
+  return json(await userInbox(env, user).diagnostics(user));
+}
+
+/** Fills in what a caller may leave out: a time-ordered id and the current time. */
+function complete(notification: ParsedDispatchRequest["notification"]): Notification {
+  return {
+    ...notification,
+    id: notification.id ?? newNotificationId(),
+    timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
+  };
 }

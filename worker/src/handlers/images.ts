@@ -12,8 +12,7 @@ import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, json } from "../errors.js";
 import { getUserImage, putUserImage, signImageUrl, verifyImageSignature } from "../images.js";
-import { readBodyBytes, readJsonBody } from "../middleware.js";
-import { requireUser } from "../user-request.js";
+import { ensureUserToken, readBodyBytes, readJsonBody, type UserRequest } from "../middleware.js";
 
 /** A list of up to 100 names. */
 const SIGN_BODY_LIMIT_BYTES = 16_384;
@@ -49,7 +48,8 @@ export async function handleImageGet(request: IRequest, env: Env): Promise<Respo
     sig: url.searchParams.get("sig"),
   };
   if (request.headers.get("Authorization") !== null || query.sig === null) {
-    ({ username } = await requireUser(request, env));
+    await ensureUserToken(request, env);
+    username = (request as UserRequest).username;
   } else {
     const valid =
       query.user !== null &&
@@ -78,9 +78,9 @@ export async function handleImageGet(request: IRequest, env: Env): Promise<Respo
 }
 
 /** `POST /api/notifications/images/signed-urls` `{"names":[…]}`: header-less links for the caller's own images. */
-export async function handleImageSignedUrls(request: IRequest, env: Env): Promise<Response> {
+export async function handleImageSignedUrls(request: UserRequest, env: Env): Promise<Response> {
   const config = loadConfig(env);
-  const { username } = await requireUser(request, env);
+  const { username } = request;
   const parsed = SignedImageUrlsRequest.safeParse(await readJsonBody(request, SIGN_BODY_LIMIT_BYTES));
   if (!parsed.success) throw new ApiError(ERRORS.invalidRequest, describeIssues(parsed.error));
   const expiresAt = Math.floor(Date.now() / 1000) + config.imageUrlTtlSeconds;
