@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBridge, type Bridge } from "./helpers/bridge.js";
+import { startBridge, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { runCli } from "./helpers/cli.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
@@ -13,11 +13,7 @@ let gateway: Gateway;
 let bridge: Bridge;
 beforeAll(async () => {
   gateway = await startGateway();
-  bridge = await startBridge({
-    GATEWAY_URL: gateway.url.href,
-    BRIDGE_TOKEN: gateway.bridgeToken,
-    DISPATCH_SYNC_DEADLINE_MS: "5000",
-  });
+  bridge = await startBridgeFor(gateway);
 });
 afterAll(async () => {
   await bridge?.stop();

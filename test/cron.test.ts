@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileSync } from 
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startBridge, type Bridge } from "./helpers/bridge.js";
+import { startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { runCli } from "./helpers/cli.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
@@ -19,11 +19,7 @@ let home: string;
 
 beforeAll(async () => {
   gateway = await startGateway();
-  bridge = await startBridge({
-    GATEWAY_URL: gateway.url.href,
-    BRIDGE_TOKEN: gateway.bridgeToken,
-    DISPATCH_SYNC_DEADLINE_MS: "5000",
-  });
+  bridge = await startBridgeFor(gateway);
   socket = await connectLegacy(gateway.socketUrl, await mintToken({ secret: gateway.jwtSecret, sub: user }));
 });
 afterAll(async () => {

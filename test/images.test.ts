@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { socketRequest, startBridge, type Bridge } from "./helpers/bridge.js";
+import { socketRequest, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { runCli } from "./helpers/cli.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
@@ -38,10 +38,7 @@ function png(padTo = 0): Buffer {
 
 beforeAll(async () => {
   gateway = await startGateway({ IMAGE_URL_TTL_SECONDS: String(IMAGE_URL_TTL_SECONDS) });
-  bridge = await startBridge({
-    GATEWAY_URL: gateway.url.href,
-    BRIDGE_TOKEN: gateway.bridgeToken,
-    DISPATCH_SYNC_DEADLINE_MS: "5000",
+  bridge = await startBridgeFor(gateway, {
     IMAGE_MAX_BYTES: "4096",
   });
   dir = mkdtempSync(join(tmpdir(), "charts-"));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { socketRequest, startBridge, type Bridge } from "./helpers/bridge.js";
+import { socketRequest, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
 import { connectLegacy } from "./helpers/ws-client.js";
@@ -74,14 +74,11 @@ const run = async (user: string, name: string) =>
   api("/api/desktop/scripts/run", { token: await userToken(user), body: JSON.stringify({ name }) });
 
 async function startAgentBridge(): Promise<Bridge> {
-  const started = await startBridge({
-    GATEWAY_URL: gateway.url.href,
-    BRIDGE_TOKEN: gateway.bridgeToken,
+  const started = await startBridgeFor(gateway, {
     AGENT_CHANNEL: "on",
     AGENT_RECONNECT_MAX_MS: "300",
     SCRIPTS_COMMAND: process.env.TEST_HELPER_COMMAND!,
     SCRIPTS_COMMAND_TIMEOUT_MS: "3000",
-    DISPATCH_SYNC_DEADLINE_MS: "2000",
   });
   await expect
     .poll(

@@ -6,6 +6,7 @@ import {
   type AgentResponseFrame,
 } from "@analyst-notifications/schemas";
 import WebSocket from "ws";
+import { backoffDelayMs } from "./backoff.js";
 import type { BridgeConfig } from "./config.js";
 import { GATEWAY_PATHS } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
@@ -105,8 +106,7 @@ export class AgentChannel {
   }
 
   private scheduleReconnect(): void {
-    const ceiling = Math.min(this.config.agentReconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.failures);
-    const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const delayMs = backoffDelayMs(RECONNECT_BASE_MS, this.config.agentReconnectMaxMs, this.failures);
     this.failures = Math.min(this.failures + 1, 30);
     this.log.debug("agent channel reconnecting", { delayMs });
     this.reconnectTimer = setTimeout(() => this.connect(), delayMs);

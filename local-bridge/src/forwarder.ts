@@ -1,4 +1,5 @@
 import type { DispatchBatchResponse } from "@analyst-notifications/schemas";
+import { backoffDelayMs } from "./backoff.js";
 import type { BridgeConfig } from "./config.js";
 import { GatewayRejected, GatewayUnavailable, type GatewayClient } from "./gateway-client.js";
 import { errorMessage, type Logger } from "./log.js";
@@ -194,9 +195,7 @@ export class Forwarder {
   }
 
   private retryLater(error: unknown): void {
-    const ceiling = Math.min(this.config.forwardRetryMaxMs, this.config.forwardRetryBaseMs * 2 ** this.failures);
-    // "Equal jitter": at least half the delay, so retries never bunch near zero.
-    const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const delayMs = backoffDelayMs(this.config.forwardRetryBaseMs, this.config.forwardRetryMaxMs, this.failures);
     this.failures = Math.min(this.failures + 1, 30);
     const status = error instanceof GatewayRejected ? error.status : undefined;
     this.log[this.failures === 1 ? "warn" : "debug"]("forwarding failed; retrying", {

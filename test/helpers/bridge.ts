@@ -65,6 +65,19 @@ export async function startBridge(env: Record<string, string>, socketPath?: stri
   };
 }
 
+/** A bridge in front of `gateway`, waiting up to 5 s for the worker's answer (so tests see it). */
+export function startBridgeFor(
+  gateway: { url: URL; bridgeToken: string },
+  env: Record<string, string> = {},
+): Promise<Bridge> {
+  return startBridge({
+    GATEWAY_URL: gateway.url.href,
+    BRIDGE_TOKEN: gateway.bridgeToken,
+    DISPATCH_SYNC_DEADLINE_MS: "5000",
+    ...env,
+  });
+}
+
 export interface SocketResponse {
   status: number;
   body: unknown;
