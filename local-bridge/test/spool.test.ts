@@ -1,14 +1,21 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../src/log.js";
 import { Spool, SpoolFullError, type NewSpoolEntry } from "../src/spool.js";
 
 const log = createLogger("error", () => undefined);
 const fresh = () => mkdtempSync(join(tmpdir(), "spool-"));
-const open = (dir: string, maxBytes = 1_000_000, segmentBytes = 1_000_000) =>
-  Spool.open({ dir, maxBytes, segmentBytes }, log);
+const opened: Spool[] = [];
+async function open(dir: string, maxBytes = 1_000_000, segmentBytes = 1_000_000) {
+  const result = await Spool.open({ dir, maxBytes, segmentBytes }, log);
+  opened.push(result.spool);
+  return result;
+}
+afterEach(async () => {
+  for (const spool of opened.splice(0)) await spool.close();
+});
 const entry = (n: number, user = "alice"): NewSpoolEntry => ({
   user,
   notification: { id: `id-${n}`, title: `t${n}`, message: "m", timestamp: "2026-01-30T12:00:00Z" },
