@@ -267,3 +267,46 @@ describe("the worker's image upload endpoint", () => {
     expect(await response.json()).toMatchObject({ error: expect.stringMatching(/not a PNG/) });
   });
 });
+
+describe("images go with their notifications", () => {
+  let small: Gateway;
+  let smallBridge: Bridge;
+  beforeAll(async () => {
+    small = await startGateway({ INBOX_LIMIT: "2" });
+    smallBridge = await startBridgeFor(small);
+  });
+  afterAll(async () => {
+    await smallBridge?.stop();
+    await small?.stop();
+  });
+
+  it("deletes the image of a pruned and of a deleted notification, and keeps the others", async () => {
+    const auth = { Authorization: `Bearer ${await mintToken({ secret: small.jwtSecret, sub: "hana" })}` };
+    const sent: Array<{ id: string; image: string }> = [];
+    for (const n of [1, 2, 3]) {
+      const path = join(dir, `hana-${n}.png`);
+      writeFileSync(path, png());
+      const id = `hana-${n}`;
+      const response = await socketRequest(
+        smallBridge.socketPath,
+        "POST",
+        "/dispatch",
+        JSON.stringify({ user: "hana", notification: { id, title: `chart ${n}`, message: "m", image_path: path } }),
+      );
+      expect(response.status).toBe(200);
+      const inbox = (await (await small.fetch("/api/notifications", { headers: auth })).json()) as {
+        notifications: Array<{ id: string; image_url: string }>;
+      };
+      sent.push({ id, image: inbox.notifications.find((item) => item.id === id)!.image_url });
+    }
+    const status = async (image: string) => (await small.fetch(image, { headers: auth })).status;
+    // INBOX_LIMIT=2: the first notification was pruned by the third.
+    await expect.poll(() => status(sent[0]!.image)).toBe(404);
+    expect(await status(sent[1]!.image)).toBe(200);
+
+    const deleted = await small.fetch(`/api/notifications/${sent[1]!.id}`, { method: "DELETE", headers: auth });
+    expect(deleted.status).toBe(200);
+    await expect.poll(() => status(sent[1]!.image)).toBe(404);
+    expect(await status(sent[2]!.image)).toBe(200);
+  });
+});
