@@ -90,7 +90,7 @@ describe("analyst-bridge cron", () => {
     ["invalid JSON", 'print("notify: yes")\n', /not valid JSON/],
     ["empty output", "pass\n", /empty output/],
     ["output breaking the contract", printing({ notify: "yes", title: "x" }), /contract/],
-    ["notify:true without a title", printing({ notify: true, message: "m" }), /without a title/],
+    ["notify:true without a title", printing({ notify: true, message: "m" }), /needs a title/],
   ])("sends nothing for %s and logs why", async (_name, body, reason) => {
     script("broken.py", body);
     const run = await cron();

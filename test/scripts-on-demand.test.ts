@@ -51,6 +51,7 @@ beforeAll(async () => {
   script("alice", "broken.py", "raise SystemExit(4)\n");
   script("alice", "slow.py", "import time\ntime.sleep(20)\n");
   script("bob", "bob_only.py", printing({ notify: true, title: "bob's", message: "m" }));
+  script("carl", "untitled.py", printing({ notify: true, message: "no title" }));
   process.env.TEST_HELPER_COMMAND = `${process.execPath} ${helper} ${root} {user}`;
 });
 afterAll(async () => {
@@ -133,6 +134,7 @@ describe("scripts on demand", () => {
     ["a failing script", "alice", "broken.py"],
     ["a missing script", "alice", "missing.py"],
     ["another user's script", "alice", "bob_only.py"],
+    ["output that breaks the contract (notify:true without a title)", "carl", "untitled.py"],
   ])("answers the legacy 500 for %s", async (_name, user, script) => {
     expect(await run(user, script)).toEqual({
       status: 500,

@@ -127,7 +127,15 @@ export class AgentChannel {
       if (typeof id === "string") this.reply(ws, { type: "response", id, ok: false, error: "invalid request" });
       return;
     }
-    this.reply(ws, await this.handle(request.data));
+    let response: AgentResponseFrame;
+    try {
+      response = await this.handle(request.data);
+    } catch (error) {
+      // E.g. a full spool: the worker answers the caller, the bridge keeps running.
+      this.log.error("script request failed", { op: request.data.op, error: errorMessage(error) });
+      response = { type: "response", id: request.data.id, ok: false, error: errorMessage(error) };
+    }
+    this.reply(ws, response);
   }
 
   private async handle(request: AgentRequestFrame): Promise<AgentResponseFrame> {
@@ -164,7 +172,7 @@ export class AgentChannel {
     const validation = validateLocalDispatch({
       user,
       notification: {
-        title: output.title ?? name,
+        title: output.title!, // the schema requires it with notify:true
         message: output.message ?? "",
         script: name.replace(/\.py$/, ""),
         ...(output.image_path ? { image_path: output.image_path } : {}),

@@ -89,7 +89,6 @@ async function runOne(name: string, options: CronOptions): Promise<ScriptOutcome
     log.debug("script: nothing to notify", { script: name });
     return "silent";
   }
-  if (!output.data.title) return fail(log, name, "notify:true without a title");
 
   const now = Math.floor((options.now ?? Date.now)() / 1000);
   const statePath = join(options.stateDir, `${stem}.json`);
@@ -102,7 +101,7 @@ async function runOne(name: string, options: CronOptions): Promise<ScriptOutcome
   const answer = await requestSocket(options.socketPath, "POST", "/dispatch", {
     user: options.user,
     notification: {
-      title: output.data.title,
+      title: output.data.title!, // the schema requires it with notify:true
       message: output.data.message ?? "",
       script: stem,
       ...(output.data.image_path ? { image_path: resolve(options.home, output.data.image_path) } : {}),

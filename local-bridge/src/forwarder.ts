@@ -78,12 +78,14 @@ export class Forwarder {
       const batch = this.takeBatch();
       if (batch.length === 0) return;
       this.inFlight += 1;
-      void this.send(batch).finally(() => {
-        this.inFlight -= 1;
-        for (const user of new Set(batch.map((item) => item.entry.user))) this.busyUsers.delete(user);
-        if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-        this.pump();
-      });
+      void this.send(batch)
+        .catch((error: unknown) => this.retryLater(error)) // e.g. the disk refused an ack
+        .finally(() => {
+          this.inFlight -= 1;
+          for (const user of new Set(batch.map((item) => item.entry.user))) this.busyUsers.delete(user);
+          if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+          this.pump();
+        });
     }
   }
 

@@ -87,5 +87,9 @@ export const ScriptOutput = z
       .regex(/^\d+[mhd]$/, "must be <N>m, <N>h or <N>d")
       .optional(),
   })
+  .refine((output) => !output.notify || Boolean(output.title), {
+    message: "notify:true needs a title",
+    path: ["title"],
+  })
   .meta({ id: "ScriptOutput", title: "ScriptOutput" });
 export type ScriptOutput = z.infer<typeof ScriptOutput>;
