@@ -56,7 +56,12 @@ function stop(code = 0) {
 process.on("SIGINT", () => stop());
 process.on("SIGTERM", () => stop());
 
-start("gateway", "npx", ["wrangler", "dev", "--ip", HOST, "--port", String(PORT)], {});
+// Development sign-in (type a username) for this local run only; the worker
+// still refuses it for any host but localhost. DEV_SIGNIN=false turns it off.
+const devSignIn = process.env.DEV_SIGNIN !== "false";
+const gatewayArgs = ["wrangler", "dev", "--ip", HOST, "--port", String(PORT)];
+if (devSignIn) gatewayArgs.push("--var", "DEV_SIGNIN_ENABLED:true");
+start("gateway", "npx", gatewayArgs, {});
 const gatewayUrl = `http://${HOST}:${PORT}`;
 await waitFor(async () => (await fetch(`${gatewayUrl}/healthz`)).ok, "the gateway");
 start("bridge", process.execPath, ["local-bridge/dist/cli.js", "serve"], {
@@ -79,6 +84,7 @@ console.log(`
   Analyst Notifications is running.
 
   WebSocket      ws://${HOST}:${PORT}/ws/notifications
+  Link page      ${gatewayUrl}/desktop/link${devSignIn ? "  (development sign-in: type any username)" : ""}
   Dispatch sock  ${SOCKET}
   Dev token      (user "${DEMO_USER}", 30 days)
     ${token}

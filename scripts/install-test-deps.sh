@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# System packages the tests need beyond npm. Nothing yet: browser tests will
-# add Debian's chromium here (apt-get; no network but the Debian registry).
+# System packages the tests need beyond npm: Debian's chromium for the
+# browser tests (playwright-core drives it; no browser download is possible).
 set -euo pipefail
-exit 0
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (apt-get)…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi

@@ -138,7 +138,7 @@ describe("chart images", () => {
     for (const [what, variant] of Object.entries(variants)) {
       const response = await fetch(variant);
       expect({ what, status: response.status }).toEqual({ what, status: 403 });
-      expect(await response.json()).toMatchObject({ code: 40302 });
+      expect(await response.json()).toMatchObject({ code: 40307 });
     }
 
     await new Promise((resolve) => setTimeout(resolve, (IMAGE_URL_TTL_SECONDS + 1.1) * 1000));

@@ -233,7 +233,7 @@ describe("a full spool", () => {
     expect(accepted.length).toBeGreaterThan(10);
     expect(refused).toEqual({
       status: 503,
-      body: { error: expect.stringMatching(/^limit reached: the bridge's spool is full/), code: 50301 },
+      body: { error: expect.stringMatching(/^limit reached: the bridge's spool is full/), code: 50302 },
     });
     proxy.setOpen(true);
     await expect

@@ -95,7 +95,7 @@ describe("scripts on demand", () => {
     const response = await api("/api/desktop/scripts", { token: await userToken("alice") });
     expect(response).toEqual({
       status: 503,
-      body: { error: expect.stringMatching(/no bridge is connected/), code: 50302 },
+      body: { error: expect.stringMatching(/no bridge is connected/), code: 50303 },
     });
     expect((await run("alice", "alert.py")).status).toBe(503);
   });

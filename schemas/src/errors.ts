@@ -29,14 +29,31 @@ export const ERRORS = {
   missingDispatchFields: { code: 40002, status: 400, message: "Missing 'user' or 'notification'" }, // legacy
   invalidDispatch: { code: 40003, status: 400, message: "invalid dispatch" },
   invalidRequest: { code: 40004, status: 400, message: "invalid request" },
-  missingScriptName: { code: 40006, status: 400, message: "Missing 'name' field" }, // legacy
-  invalidScriptName: { code: 40007, status: 400, message: "invalid script name" },
-  invalidImage: { code: 40008, status: 400, message: "invalid image" },
   invalidFrame: { code: 40005, status: 400, message: "invalid frame" },
+  missingScriptName: { code: 40009, status: 400, message: "Missing 'name' field" }, // legacy
+  invalidScriptName: { code: 40010, status: 400, message: "invalid script name" },
+  invalidImage: { code: 40011, status: 400, message: "invalid image" },
   tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
   tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
+  desktopNotLinked: { code: 40006, status: 400, message: "Desktop app is not linked." }, // legacy
+  oauthInvalidRedirect: {
+    code: 40007,
+    status: 400,
+    message: "invalid request: redirect_uri is missing or not in OAUTH_REDIRECT_URIS",
+  },
+  oauthInvalidClient: { code: 40008, status: 400, message: "invalid request: client_id is missing or malformed" },
+  signInRequired: { code: 40104, status: 401, message: "unauthorized: sign in first" },
+  csrfFailed: { code: 40302, status: 403, message: "forbidden: missing or invalid CSRF token" },
+  signInRefused: { code: 40303, status: 403, message: "forbidden: sign-in refused" },
+  emailDomainNotAllowed: { code: 40304, status: 403, message: "forbidden: email domain not allowed" },
+  devSignInDisabled: {
+    code: 40305,
+    status: 403,
+    message: "forbidden: development sign-in is off (DEV_SIGNIN_ENABLED, localhost only)",
+  },
+  accessDenied: { code: 40306, status: 403, message: "forbidden: Cloudflare Access token invalid" },
   bridgeUnauthorized: { code: 40101, status: 401, message: "unauthorized: missing or invalid bridge token" },
-  invalidImageSignature: { code: 40302, status: 403, message: "forbidden: image link invalid or expired" },
+  invalidImageSignature: { code: 40307, status: 403, message: "forbidden: image link invalid or expired" },
   originForbidden: {
     code: 40301,
     status: 403,
@@ -55,10 +72,16 @@ export const ERRORS = {
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
   internal: { code: 50001, status: 500, message: "internal error" },
   scriptFailed: { code: 50002, status: 500, message: "Script '{name}' failed or not found" }, // legacy
+  identityProviderFailed: { code: 50202, status: 502, message: "identity provider error" },
+  signInNotConfigured: {
+    code: 50301,
+    status: 503,
+    message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see README, Sign-in)",
+  },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
-  spoolFull: { code: 50301, status: 503, message: "limit reached: the bridge's spool is full, retry later" },
+  spoolFull: { code: 50302, status: 503, message: "limit reached: the bridge's spool is full, retry later" },
   agentUnavailable: {
-    code: 50302,
+    code: 50303,
     status: 503,
     message: "unavailable: no bridge is connected to run scripts (start analyst-bridge with AGENT_CHANNEL=on)",
   },

@@ -9,4 +9,6 @@ export * from "./errors.js";
 export * from "./local-dispatch.js";
 export * from "./images.js";
 export * from "./agent.js";
+export * from "./desktop-auth.js";
+export * from "./oauth.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";

@@ -9,6 +9,7 @@ import {
 } from "./agent.js";
 import { SignedImageUrlsRequest, SignedImageUrlsResponse } from "./images.js";
 import { DispatchQueuedResponse, LocalDispatchRequest } from "./local-dispatch.js";
+import { DesktopAuthorizeResponse, DesktopRefreshResponse, DesktopUnlinkResponse, LinkState } from "./desktop-auth.js";
 import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
 import {
   InboxChangeResponse,
@@ -30,6 +31,7 @@ import {
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
+import { OAuthErrorBody, OAuthServerMetadata, OAuthTokenRequest, OAuthTokenResponse } from "./oauth.js";
 import { AuthErrorFrame, AuthFrame, AuthOkFrame, NotificationFrame, PingFrame, PongFrame } from "./ws-frames.js";
 
 /**
@@ -59,6 +61,14 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   ScriptList,
   ScriptRunRequest,
   ScriptOutput,
+  DesktopAuthorizeResponse,
+  DesktopRefreshResponse,
+  DesktopUnlinkResponse,
+  LinkState,
+  OAuthTokenRequest,
+  OAuthTokenResponse,
+  OAuthErrorBody,
+  OAuthServerMetadata,
   DispatchBatchRequest,
   DispatchBatchResponse,
   InboxNotification,

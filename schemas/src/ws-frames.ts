@@ -57,6 +57,8 @@ export const CLOSE_CODES = {
   messageTooBig: 1009,
   internalError: 1011,
   authFailed: 4401,
+  /** The user unlinked the desktop app: every token issued before is revoked. */
+  revoked: 4403,
   heartbeatTimeout: 4408,
   tooManyConnections: 4429,
 } as const;

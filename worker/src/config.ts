@@ -1,3 +1,4 @@
+import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
 import type { Env } from "./env.js";
 import type { LogLevel } from "./log.js";
 
@@ -40,8 +41,34 @@ export const DEFAULT_API_BODY_LIMIT_BYTES = 131_072;
 export const DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE = 600;
 /** Per-message logs only at debug: the hot path must not log. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
+/** Sign-in forms and OAuth token requests are a few hundred bytes. */
+export const DEFAULT_FORM_BODY_LIMIT_BYTES = 16_384;
+/** Google is the default OpenID provider; any issuer with discovery works. */
+export const DEFAULT_OIDC_ISSUER = "https://accounts.google.com";
+/** `local-part`: alice@example.com signs in as `alice`; `explicit`: only USERNAME_OVERRIDES. */
+export const DEFAULT_USERNAME_MAPPING: UsernameMapping = "local-part";
+/** A browser session lasts a working day; the desktop token it mints lives longer. */
+export const DEFAULT_SESSION_MAX_AGE_SECONDS = 8 * 3600;
+/** How long a sign-in round trip to the provider may take (state, nonce, verifier cookie). */
+export const DEFAULT_SIGNIN_FLOW_MAX_AGE_SECONDS = 600;
+/** Raycast's redirect URIs (its docs list all three forms); exact match only. */
+export const DEFAULT_OAUTH_REDIRECT_URIS = [
+  "https://raycast.com/redirect?packageName=Extension",
+  "https://raycast.com/redirect/extension",
+  "raycast://oauth?package_name=Extension",
+] as const;
+/** Short access tokens bound the damage of a leaked one; Raycast refreshes silently. */
+export const DEFAULT_OAUTH_ACCESS_TOKEN_TTL_SECONDS = 3600;
+/** A refresh token unused this long expires; each use rotates it and restarts the clock. */
+export const DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS = 30;
+/** RFC 6749 §4.1.2 asks for short codes; the issue asks for under a minute. */
+export const DEFAULT_OAUTH_CODE_TTL_SECONDS = 50;
+/** Upper bound of OAUTH_CODE_TTL_SECONDS. */
+export const MAX_OAUTH_CODE_TTL_SECONDS = 59;
 /** HS256 secrets shorter than this are guessable offline from any token. */
 export const MIN_SECRET_CHARS = 32;
+
+export type UsernameMapping = "local-part" | "explicit";
 
 export interface Config {
   readonly jwtSecret: string;
@@ -66,6 +93,23 @@ export interface Config {
   readonly allowedOrigins: readonly string[];
   readonly dispatchRatePerUserPerMinute: number;
   readonly logLevel: LogLevel;
+  /** OpenID Connect sign-in; off when OIDC_CLIENT_ID is empty. */
+  readonly oidc: { issuer: string; clientId: string; clientSecret: string | undefined } | undefined;
+  /** Cloudflare Access; off unless both team domain and audience are set. */
+  readonly access: { teamDomain: string; audience: string } | undefined;
+  /** Lowercase email domains allowed to sign in (SSO and Access). */
+  readonly allowedEmailDomains: readonly string[];
+  readonly usernameMapping: UsernameMapping;
+  /** Lowercase email → username, checked before the mapping. */
+  readonly usernameOverrides: ReadonlyMap<string, string>;
+  /** undefined: derived from DESKTOP_JWT_SECRET with HKDF (signin/session.ts). */
+  readonly sessionSecret: string | undefined;
+  readonly sessionMaxAgeSeconds: number;
+  readonly devSignInEnabled: boolean;
+  readonly oauthRedirectUris: readonly string[];
+  readonly oauthAccessTokenTtlSeconds: number;
+  readonly oauthRefreshTokenTtlSeconds: number;
+  readonly oauthCodeTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -128,9 +172,126 @@ export function loadConfig(env: Env): Config {
       },
     ),
     logLevel: logLevel(env.LOG_LEVEL),
+    ...signInSettings(env),
+    oauthRedirectUris: list(env.OAUTH_REDIRECT_URIS) ?? DEFAULT_OAUTH_REDIRECT_URIS,
+    oauthAccessTokenTtlSeconds: number(env, "OAUTH_ACCESS_TOKEN_TTL_SECONDS", DEFAULT_OAUTH_ACCESS_TOKEN_TTL_SECONDS, {
+      min: 1,
+      integer: true,
+    }),
+    oauthRefreshTokenTtlSeconds:
+      number(env, "OAUTH_REFRESH_TOKEN_TTL_DAYS", DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS, { min: 0.0001 }) * 86_400,
+    oauthCodeTtlSeconds: number(env, "OAUTH_CODE_TTL_SECONDS", DEFAULT_OAUTH_CODE_TTL_SECONDS, {
+      min: 1,
+      max: MAX_OAUTH_CODE_TTL_SECONDS,
+      integer: true,
+    }),
   });
   parsed.set(env, config);
   return config;
+}
+
+type SignInSettings = Pick<
+  Config,
+  | "oidc"
+  | "access"
+  | "allowedEmailDomains"
+  | "usernameMapping"
+  | "usernameOverrides"
+  | "sessionSecret"
+  | "sessionMaxAgeSeconds"
+  | "devSignInEnabled"
+>;
+
+function signInSettings(env: Env): SignInSettings {
+  const clientId = env.OIDC_CLIENT_ID?.trim();
+  const oidc = clientId
+    ? {
+        issuer: providerUrl("OIDC_ISSUER", env.OIDC_ISSUER?.trim() || DEFAULT_OIDC_ISSUER),
+        clientId,
+        clientSecret: env.OIDC_CLIENT_SECRET || undefined,
+      }
+    : undefined;
+  const teamDomain = env.ACCESS_TEAM_DOMAIN?.trim();
+  const audience = env.ACCESS_AUDIENCE?.trim();
+  if (Boolean(teamDomain) !== Boolean(audience)) {
+    throw new ConfigError("ACCESS_TEAM_DOMAIN and ACCESS_AUDIENCE must be set together (Cloudflare Access)");
+  }
+  const access =
+    teamDomain && audience
+      ? {
+          teamDomain: providerUrl(
+            "ACCESS_TEAM_DOMAIN",
+            teamDomain.includes("://") ? teamDomain : `https://${teamDomain}`,
+          ),
+          audience,
+        }
+      : undefined;
+  const allowedEmailDomains = (list(env.ALLOWED_EMAIL_DOMAINS) ?? []).map((domain) => domain.toLowerCase());
+  const usernameOverrides = new Map<string, string>();
+  for (const pair of list(env.USERNAME_OVERRIDES) ?? []) {
+    const [email, username, extra] = pair.split("=").map((part) => part.trim());
+    if (!email?.includes("@") || !username || extra !== undefined || !USERNAME_PATTERN.test(username)) {
+      throw new ConfigError(`USERNAME_OVERRIDES entry "${pair}" is invalid: expected email=username`);
+    }
+    usernameOverrides.set(email.toLowerCase(), username);
+  }
+  const mapping = env.USERNAME_MAPPING?.trim() || DEFAULT_USERNAME_MAPPING;
+  if (mapping !== "local-part" && mapping !== "explicit") {
+    throw new ConfigError(`USERNAME_MAPPING=${mapping} is invalid: expected local-part or explicit`);
+  }
+  if ((oidc || access) && allowedEmailDomains.length === 0) {
+    throw new ConfigError("ALLOWED_EMAIL_DOMAINS is empty: name the email domains that may sign in (e.g. example.com)");
+  }
+  const sessionSecret = env.SESSION_SECRET || undefined;
+  if (sessionSecret !== undefined && sessionSecret.length < MIN_SECRET_CHARS) {
+    throw new ConfigError(
+      `SESSION_SECRET is shorter than ${MIN_SECRET_CHARS} characters: use \`openssl rand -hex 32\``,
+    );
+  }
+  return {
+    oidc,
+    access,
+    allowedEmailDomains,
+    usernameMapping: mapping,
+    usernameOverrides,
+    sessionSecret,
+    sessionMaxAgeSeconds: number(env, "SESSION_MAX_AGE_SECONDS", DEFAULT_SESSION_MAX_AGE_SECONDS, {
+      min: 60,
+      integer: true,
+    }),
+    devSignInEnabled: flag(env, "DEV_SIGNIN_ENABLED"),
+  };
+}
+
+/** Providers are reached over https; plain http only on loopback (tests, local providers). */
+function providerUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name}=${raw} is not a URL`);
+  }
+  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost";
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw new ConfigError(`${name}=${raw} must be an https URL`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+/** A comma-separated setting; undefined when unset or blank. */
+function list(raw: string | undefined): string[] | undefined {
+  const items = raw
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items && items.length > 0 ? items : undefined;
+}
+
+function flag(env: Env, name: "DEV_SIGNIN_ENABLED"): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "" || raw === "false" || raw === "0") return false;
+  if (raw === "true" || raw === "1") return true;
+  throw new ConfigError(`${name}=${raw} is invalid: expected true or false`);
 }
 
 function secret(env: Env, name: "DESKTOP_JWT_SECRET" | "BRIDGE_TOKEN"): string {
@@ -150,14 +311,14 @@ function number(
   env: Env,
   name: keyof Env,
   fallback: number,
-  { min, integer = false }: { min: number; integer?: boolean },
+  { min, max = Infinity, integer = false }: { min: number; max?: number; integer?: boolean },
 ): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw new ConfigError(
-      `${name}=${String(raw)} is invalid: expected ${integer ? "an integer" : "a number"} >= ${min}`,
+      `${name}=${String(raw)} is invalid: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}`,
     );
   }
   return value;

@@ -1,5 +1,6 @@
 import type { BridgeAgent } from "./bridge-agent.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
+import type { UserAccount } from "./user-account.js";
 import type { UserInbox } from "./user-inbox.js";
 
 /** Bindings and settings as the runtime hands them over (all vars are strings). */
@@ -9,6 +10,7 @@ export interface Env {
   BRIDGE_AGENT: DurableObjectNamespace<BridgeAgent>;
   /** Chart images, keyed `<username>/<name>.png`. */
   IMAGES: R2Bucket;
+  USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
   DESKTOP_JWT_SECRET?: string;
   BRIDGE_TOKEN?: string;
   DESKTOP_JWT_ISSUER?: string;
@@ -30,4 +32,19 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   DISPATCH_RATE_PER_USER_PER_MINUTE?: string;
   LOG_LEVEL?: string;
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  ALLOWED_EMAIL_DOMAINS?: string;
+  USERNAME_MAPPING?: string;
+  USERNAME_OVERRIDES?: string;
+  SESSION_SECRET?: string;
+  SESSION_MAX_AGE_SECONDS?: string;
+  ACCESS_TEAM_DOMAIN?: string;
+  ACCESS_AUDIENCE?: string;
+  DEV_SIGNIN_ENABLED?: string;
+  OAUTH_REDIRECT_URIS?: string;
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS?: string;
+  OAUTH_REFRESH_TOKEN_TTL_DAYS?: string;
+  OAUTH_CODE_TTL_SECONDS?: string;
 }

@@ -21,10 +21,26 @@ import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./cors.js";
 import { createLogger, errorMessage } from "./log.js";
 import { ensureBridgeToken, ensureUserToken } from "./middleware.js";
+import {
+  handleDesktopAuthorize,
+  handleDesktopLinkPage,
+  handleDesktopRefresh,
+  handleDesktopStatus,
+  handleDesktopUnlink,
+} from "./signin/desktop-link.js";
+import {
+  handleOAuthAuthorizeDecision,
+  handleOAuthAuthorizePage,
+  handleOAuthMetadata,
+  handleOAuthToken,
+} from "./signin/oauth-server.js";
+import { SIGNIN_PATHS } from "./signin/paths.js";
+import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut } from "./signin/sign-in.js";
 
 export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
 export { BridgeAgent } from "./bridge-agent.js";
+export { UserAccount } from "./user-account.js";
 
 /** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
 export const PATHS = {
@@ -44,6 +60,7 @@ export const PATHS = {
   imageSignedUrls: "/api/notifications/images/signed-urls",
   scripts: "/api/desktop/scripts",
   scriptsRun: "/api/desktop/scripts/run",
+  ...SIGNIN_PATHS,
 } as const;
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
@@ -79,7 +96,20 @@ router
   .post(PATHS.imageSignedUrls, ensureUserToken, handleImageSignedUrls)
   .get(PATHS.image, handleImageGet)
   .get(PATHS.scripts, ensureUserToken, handleScriptsList)
-  .post(PATHS.scriptsRun, ensureUserToken, handleScriptsRun);
+  .post(PATHS.scriptsRun, ensureUserToken, handleScriptsRun)
+  .get(PATHS.signIn, handleSignInPage)
+  .get(PATHS.signInCallback, handleSignInCallback)
+  .post(PATHS.devSignIn, handleDevSignIn)
+  .post(PATHS.signOut, handleSignOut)
+  .get(PATHS.desktopLink, handleDesktopLinkPage)
+  .post(PATHS.desktopAuthorize, handleDesktopAuthorize)
+  .post(PATHS.desktopRefresh, handleDesktopRefresh)
+  .post(PATHS.desktopUnlink, handleDesktopUnlink)
+  .get(PATHS.desktopStatus, handleDesktopStatus)
+  .get(PATHS.oauthAuthorize, handleOAuthAuthorizePage)
+  .post(PATHS.oauthAuthorize, handleOAuthAuthorizeDecision)
+  .post(PATHS.oauthToken, handleOAuthToken)
+  .get(PATHS.oauthMetadata, handleOAuthMetadata);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

@@ -82,11 +82,27 @@ export async function readBodyBytes(request: Request | IRequest, limitBytes: num
   return bytes;
 }
 
-/** Reads a JSON body with a byte cap (see readBodyBytes). */
-export async function readJsonBody(request: Request | IRequest, limitBytes: number): Promise<unknown> {
+/** Reads a text body with a byte cap (readBodyBytes); invalid UTF-8 is refused too. */
+export async function readTextBody(request: Request | IRequest, limitBytes: number): Promise<string> {
   const bytes = await readBodyBytes(request, limitBytes);
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError(ERRORS.invalidRequest, "the body is not UTF-8");
+  }
+}
+
+/** Reads a JSON body with a byte cap (readTextBody). */
+export async function readJsonBody(request: Request | IRequest, limitBytes: number): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readTextBody(request, limitBytes);
+  } catch (error) {
+    if (error instanceof ApiError && error.entry === ERRORS.invalidRequest) throw new ApiError(ERRORS.invalidJson);
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new ApiError(ERRORS.invalidJson);
   }

@@ -1,6 +1,7 @@
 import { InvalidTokenError, verifyDesktopToken } from "./auth.js";
 import { loadConfig } from "./config.js";
 import type { Env } from "./env.js";
+import { userAccount } from "./user-account.js";
 
 export { InvalidTokenError };
 
@@ -8,13 +9,25 @@ export interface AuthenticatedUser {
   username: string;
   /** `iat` of the token, epoch seconds. */
   issuedAt: number | undefined;
+  /** OAuth access tokens carry their scope; legacy desktop tokens none. */
+  scope: string | undefined;
 }
 
 /**
  * The one check every user token passes, for sockets and APIs alike:
- * signature, claims and expiry. Throws InvalidTokenError.
+ * signature, claims, expiry (plus `graceSeconds` for the refresh endpoint),
+ * then the user's revocation time, so a token issued before an unlink is
+ * refused everywhere. A token that passes marks the user linked (legacy).
+ * Throws InvalidTokenError.
  */
-export async function authenticateToken(token: string, env: Env): Promise<AuthenticatedUser> {
-  const verified = await verifyDesktopToken(token, loadConfig(env));
-  return { username: verified.username, issuedAt: verified.issuedAt };
+export async function authenticateToken(
+  token: string,
+  env: Env,
+  { graceSeconds = 0 }: { graceSeconds?: number } = {},
+): Promise<AuthenticatedUser> {
+  const verified = await verifyDesktopToken(token, loadConfig(env), { graceSeconds });
+  if (!(await userAccount(env, verified.username).checkToken(verified.issuedAt))) {
+    throw new InvalidTokenError("token was issued before the desktop app was unlinked");
+  }
+  return { username: verified.username, issuedAt: verified.issuedAt, scope: verified.scope };
 }

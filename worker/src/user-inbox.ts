@@ -127,6 +127,22 @@ export class UserInbox extends DurableObject<Env> {
     return this.openSockets().length;
   }
 
+  /**
+   * Closes every socket of this user at once (unlink revokes their tokens).
+   * Legacy sockets pass the code on to the client through the worker's relay.
+   */
+  closeAllSockets(code: number, reason: string): number {
+    const sockets = this.openSockets();
+    for (const ws of sockets) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // already closed
+      }
+    }
+    return sockets.length;
+  }
+
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
       this.onClientFrame(ws, message);

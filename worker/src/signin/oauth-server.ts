@@ -1,0 +1,284 @@
+import {
+  OAUTH_CLIENT_ID_PATTERN,
+  OAUTH_SCOPE,
+  OAUTH_STATE_MAX_CHARS,
+  OAuthTokenRequest,
+  PKCE_CHALLENGE_PATTERN,
+  USERNAME_PATTERN,
+  describeIssues,
+  type OAuthErrorBody,
+  type OAuthErrorCode,
+  type OAuthServerMetadata,
+  type OAuthTokenResponse,
+} from "@analyst-notifications/schemas";
+import type { IRequest } from "itty-router";
+import { signDesktopToken } from "../auth.js";
+import { DEFAULT_FORM_BODY_LIMIT_BYTES, loadConfig, type Config } from "../config.js";
+import type { Env } from "../env.js";
+import { ApiError, ERRORS, json } from "../errors.js";
+import { readTextBody } from "../middleware.js";
+import { userAccount, type GrantResult } from "../user-account.js";
+import { readForm, redirect, withHtmlErrors } from "./browser.js";
+import { randomToken } from "./crypto.js";
+import { CSRF_FIELD, csrfToken, ensureCsrf } from "./csrf.js";
+import { escapeHtml, htmlPage } from "./pages.js";
+import { SIGNIN_PATHS, signInUrl } from "./paths.js";
+import { currentSession } from "./session.js";
+
+// OAuth 2.0 authorization server for the Raycast client: authorization code
+// with PKCE S256 (RFC 6749 §4.1, RFC 7636), refresh tokens rotated with
+// reuse detection, metadata per RFC 8414. Clients are public (no secret):
+// the redirect URI allowlist and PKCE are what bind a code to its client.
+
+interface AuthorizeParams {
+  clientId: string;
+  redirectUri: string;
+  state: string | undefined;
+  codeChallenge: string;
+  scope: string;
+}
+
+/** An error that RFC 6749 §4.1.2.1 says to send back to the (valid) redirect URI. */
+class RedirectableError extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+  ) {
+    super(description);
+  }
+}
+
+/**
+ * Validates an authorization request. A bad client_id or redirect_uri is shown
+ * to the user (never redirected: that would make us an open redirector); every
+ * other problem goes back to the client.
+ */
+function parseAuthorizeParams(params: URLSearchParams, config: Config): AuthorizeParams {
+  const clientId = params.get("client_id");
+  if (!clientId || !OAUTH_CLIENT_ID_PATTERN.test(clientId)) throw new ApiError(ERRORS.oauthInvalidClient);
+  const redirectUri = params.get("redirect_uri");
+  if (!redirectUri || !config.oauthRedirectUris.includes(redirectUri)) {
+    throw new ApiError(ERRORS.oauthInvalidRedirect, redirectUri ? `got ${redirectUri}` : undefined);
+  }
+  const rawState = params.get("state") ?? undefined;
+  const state = rawState !== undefined && rawState.length <= OAUTH_STATE_MAX_CHARS ? rawState : undefined;
+  const fail = (error: OAuthErrorCode, description: string) =>
+    new RedirectableError(error, description, redirectUri, state);
+  if (rawState !== undefined && state === undefined) {
+    throw fail("invalid_request", `state is longer than ${OAUTH_STATE_MAX_CHARS} characters`);
+  }
+  if (params.get("response_type") !== "code") throw fail("unsupported_response_type", "response_type must be code");
+  const codeChallenge = params.get("code_challenge");
+  if (!codeChallenge || !PKCE_CHALLENGE_PATTERN.test(codeChallenge)) {
+    throw fail("invalid_request", "code_challenge is required (PKCE, RFC 7636)");
+  }
+  if (params.get("code_challenge_method") !== "S256") {
+    throw fail("invalid_request", "code_challenge_method must be S256");
+  }
+  const scopes = (params.get("scope") ?? OAUTH_SCOPE).split(" ").filter(Boolean);
+  if (scopes.some((scope) => scope !== OAUTH_SCOPE)) throw fail("invalid_scope", `the only scope is ${OAUTH_SCOPE}`);
+  return { clientId, redirectUri, state, codeChallenge, scope: OAUTH_SCOPE };
+}
+
+function redirectToClient(redirectUri: string, params: Record<string, string | undefined>): Response {
+  const target = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) target.searchParams.set(name, value);
+  return redirect(target.href);
+}
+
+/** CSP form-action source for a redirect URI: its origin, or its scheme for custom schemes. */
+function formActionSource(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.protocol === "http:" || url.protocol === "https:" ? url.origin : url.protocol;
+}
+
+function withRedirectErrors(handler: (request: IRequest, env: Env) => Promise<Response>) {
+  return withHtmlErrors(async (request, env) => {
+    try {
+      return await handler(request, env);
+    } catch (error) {
+      if (!(error instanceof RedirectableError)) throw error;
+      return redirectToClient(error.redirectUri, {
+        error: error.error,
+        error_description: error.description,
+        state: error.state,
+      });
+    }
+  });
+}
+
+/** `GET /oauth/authorize`: the "Authorize Raycast" page, after sign-in. */
+export const handleOAuthAuthorizePage = withRedirectErrors(async (request, env) => {
+  const config = loadConfig(env);
+  const url = new URL(request.url);
+  const params = parseAuthorizeParams(url.searchParams, config);
+  const session = await currentSession(request, env);
+  if (!session) return redirect(signInUrl(`${url.pathname}${url.search}`), undefined, 302);
+  const hidden = {
+    response_type: "code",
+    client_id: params.clientId,
+    redirect_uri: params.redirectUri,
+    state: params.state,
+    code_challenge: params.codeChallenge,
+    code_challenge_method: "S256",
+    scope: params.scope,
+    [CSRF_FIELD]: await csrfToken(session, config),
+  };
+  const fields = Object.entries(hidden)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value!)}">`)
+    .join("\n  ");
+  return htmlPage({
+    title: "Authorize Raycast",
+    formActions: [formActionSource(params.redirectUri)],
+    body: `<h1>Authorize Raycast</h1>
+<p>Raycast wants to sign in as <strong id="username">${escapeHtml(session.username)}</strong>${session.email ? ` <span class="muted">(${escapeHtml(session.email)})</span>` : ""}.</p>
+<p>It will be able to:</p>
+<ul>
+  <li>receive your notifications as they arrive, and read the ones you missed;</li>
+  <li>mark your notifications read, unread or deleted.</li>
+</ul>
+<p class="muted">Scope <code>${escapeHtml(params.scope)}</code>. Returns to ${escapeHtml(new URL(params.redirectUri).host || params.redirectUri)}. Unlinking the desktop app also signs Raycast out.</p>
+<form method="post" action="${SIGNIN_PATHS.oauthAuthorize}">
+  ${fields}
+  <div class="actions">
+    <button type="submit" name="decision" value="allow">Authorize Raycast</button>
+    <button type="submit" name="decision" value="deny" class="secondary">Cancel</button>
+  </div>
+</form>`,
+  });
+});
+
+/** `POST /oauth/authorize`: the user's decision; issues a single-use code. */
+export const handleOAuthAuthorizeDecision = withRedirectErrors(async (request, env) => {
+  const config = loadConfig(env);
+  const session = await currentSession(request, env);
+  if (!session) throw new ApiError(ERRORS.signInRequired);
+  const form = await readForm(request);
+  await ensureCsrf(request, session, config, form.get(CSRF_FIELD) ?? undefined);
+  const params = parseAuthorizeParams(form, config);
+  if (form.get("decision") !== "allow") {
+    return redirectToClient(params.redirectUri, {
+      error: "access_denied",
+      error_description: "the user declined",
+      state: params.state,
+    });
+  }
+  // The code names its user so the token endpoint finds the right object.
+  const code = `${session.username}.${randomToken()}`;
+  await userAccount(env, session.username).issueCode(
+    code,
+    {
+      clientId: params.clientId,
+      redirectUri: params.redirectUri,
+      codeChallenge: params.codeChallenge,
+      scope: params.scope,
+    },
+    config.oauthCodeTtlSeconds * 1000,
+  );
+  return redirectToClient(params.redirectUri, { code, state: params.state });
+});
+
+function oauthError(error: OAuthErrorCode, description: string, status = 400): Response {
+  const body: OAuthErrorBody = { error, error_description: description };
+  return json(body, { status, headers: { Pragma: "no-cache" } });
+}
+
+/** The user a code or refresh token belongs to (`<username>.<random>`). */
+function ownerOf(opaque: string): string | undefined {
+  const dot = opaque.lastIndexOf(".");
+  const username = opaque.slice(0, dot);
+  return dot > 0 && USERNAME_PATTERN.test(username) ? username : undefined;
+}
+
+async function readTokenRequest(request: IRequest): Promise<Record<string, unknown>> {
+  const type = request.headers.get("Content-Type")?.split(";")[0]?.trim().toLowerCase();
+  const text = await readTextBody(request, DEFAULT_FORM_BODY_LIMIT_BYTES);
+  if (type === "application/x-www-form-urlencoded") return Object.fromEntries(new URLSearchParams(text));
+  if (type === "application/json") {
+    const body: unknown = JSON.parse(text);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new SyntaxError("not an object");
+    return body as Record<string, unknown>;
+  }
+  throw new SyntaxError("Content-Type must be application/x-www-form-urlencoded or application/json");
+}
+
+/**
+ * `POST /oauth/token`: `authorization_code` and `refresh_token` grants, JSON
+ * or form bodies. Errors use the OAuth shape (RFC 6749 §5.2), not ErrorBody.
+ */
+export async function handleOAuthToken(request: IRequest, env: Env): Promise<Response> {
+  const config = loadConfig(env);
+  let body: Record<string, unknown>;
+  try {
+    body = await readTokenRequest(request);
+  } catch (error) {
+    if (error instanceof ApiError) return oauthError("invalid_request", error.message, error.entry.status);
+    return oauthError("invalid_request", `the body is not valid: ${(error as Error).message}`);
+  }
+  if (body.grant_type !== "authorization_code" && body.grant_type !== "refresh_token") {
+    return oauthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+  }
+  const parsed = OAuthTokenRequest.safeParse(body);
+  if (!parsed.success) return oauthError("invalid_request", describeIssues(parsed.error));
+  const grant = parsed.data;
+  const refreshTtlMs = config.oauthRefreshTokenTtlSeconds * 1000;
+
+  const username = ownerOf(grant.grant_type === "authorization_code" ? grant.code : grant.refresh_token);
+  if (!username) return oauthError("invalid_grant", "the code or refresh token is not valid");
+  const account = userAccount(env, username);
+  const refreshToken = `${username}.${randomToken()}`;
+  let result: GrantResult;
+  if (grant.grant_type === "authorization_code") {
+    result = await account.redeemCode(
+      {
+        code: grant.code,
+        clientId: grant.client_id,
+        redirectUri: grant.redirect_uri,
+        codeVerifier: grant.code_verifier,
+      },
+      refreshToken,
+      refreshTtlMs,
+    );
+  } else {
+    if (grant.scope !== undefined && grant.scope.split(" ").some((scope) => scope && scope !== OAUTH_SCOPE)) {
+      return oauthError("invalid_scope", `the only scope is ${OAUTH_SCOPE}`);
+    }
+    result = await account.rotateRefreshToken(
+      { refreshToken: grant.refresh_token, clientId: grant.client_id },
+      refreshToken,
+      refreshTtlMs,
+    );
+  }
+  if (!result.ok) return oauthError(result.error, result.description);
+  const response: OAuthTokenResponse = {
+    access_token: await signDesktopToken(username, config, {
+      issuedAt: result.issuedAt,
+      ttlSeconds: config.oauthAccessTokenTtlSeconds,
+      claims: { scope: result.scope },
+    }),
+    token_type: "Bearer",
+    expires_in: config.oauthAccessTokenTtlSeconds,
+    refresh_token: refreshToken,
+    scope: result.scope,
+  };
+  return json(response, { headers: { Pragma: "no-cache" } });
+}
+
+/** `GET /.well-known/oauth-authorization-server` (RFC 8414). */
+export function handleOAuthMetadata(request: IRequest): Response {
+  const origin = new URL(request.url).origin;
+  const metadata: OAuthServerMetadata = {
+    issuer: origin,
+    authorization_endpoint: `${origin}${SIGNIN_PATHS.oauthAuthorize}`,
+    token_endpoint: `${origin}${SIGNIN_PATHS.oauthToken}`,
+    response_types_supported: ["code"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: ["none"],
+    scopes_supported: [OAUTH_SCOPE],
+  };
+  return json(metadata);
+}
