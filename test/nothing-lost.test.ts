@@ -252,3 +252,49 @@ describe("a full spool", () => {
     await bridge.stop();
   });
 });
+
+describe("a user the worker rate-limits", () => {
+  let limited: Gateway;
+  let relay: TcpProxy;
+  beforeAll(async () => {
+    limited = await startGateway({ DISPATCH_RATE_PER_USER_PER_MINUTE: "120" }); // bursts of 120, then 2/s
+    relay = await startTcpProxy(() => Number(limited.url.port));
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await limited?.stop();
+  });
+
+  it("waits alone: other users' backlog goes on, and every entry still arrives once, in order", async () => {
+    const bridge = await startBridge({
+      GATEWAY_URL: relay.url,
+      BRIDGE_TOKEN: limited.bridgeToken,
+      DISPATCH_SYNC_DEADLINE_MS: "0",
+      // A global pause would hold everyone for seconds; a per-user one holds only the noisy user.
+      FORWARD_RETRY_BASE_MS: "5000",
+      FORWARD_RETRY_MAX_MS: "5000",
+    });
+    const connect = async (user: string) =>
+      connectLegacy(limited.socketUrl, await mintToken({ secret: limited.jwtSecret, sub: user }));
+    const noisy = await connect("noisy");
+    const quiet = await connect("quiet");
+    const noisyTitles = Array.from({ length: 124 }, (_, n) => `noisy ${n}`);
+    for (const title of noisyTitles) {
+      const body = JSON.stringify({ user: "noisy", notification: { title, message: "m" } });
+      expect((await socketRequest(bridge.socketPath, "POST", "/dispatch", body)).status).toBe(202);
+    }
+    relay.setOpen(true);
+    await expect.poll(() => delivered(noisy).length, { timeout: 10_000 }).toBe(120); // the burst, then 429
+    const sentAt = Date.now();
+    const body = JSON.stringify({ user: "quiet", notification: { title: "quiet 0", message: "m" } });
+    expect((await socketRequest(bridge.socketPath, "POST", "/dispatch", body)).status).toBe(202);
+    expect((await quiet.next({ timeoutMs: 10_000 })).title).toBe("quiet 0");
+    expect(Date.now() - sentAt).toBeLessThan(2_500); // not behind the 5 s pause a global backoff would take
+
+    await expect.poll(() => delivered(noisy).length, { timeout: 15_000 }).toBe(noisyTitles.length);
+    expect(delivered(noisy).map((frame) => frame.title)).toEqual(noisyTitles);
+    noisy.close();
+    quiet.close();
+    await bridge.stop();
+  });
+});

@@ -29,6 +29,9 @@ interface Item {
 export class Forwarder {
   private readonly queues = new Map<string, Item[]>();
   private readonly busyUsers = new Set<string>();
+  /** Users the worker rate-limited: epoch ms until which their entries wait (others go on). */
+  private readonly pausedUntil = new Map<string, number>();
+  private resumeTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -62,6 +65,7 @@ export class Forwarder {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.resumeTimer);
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -93,9 +97,13 @@ export class Forwarder {
   private takeBatch(): Item[] {
     const batch: Item[] = [];
     const served: string[] = [];
+    const now = Date.now();
     for (const [user, queue] of this.queues) {
       if (batch.length >= this.config.forwardBatchMaxEntries) break;
       if (this.busyUsers.has(user)) continue;
+      const paused = this.pausedUntil.get(user);
+      if (paused !== undefined && paused > now) continue;
+      this.pausedUntil.delete(user);
       batch.push(...queue.slice(0, this.config.forwardBatchMaxEntries - batch.length));
       this.busyUsers.add(user);
       served.push(user);
@@ -132,7 +140,12 @@ export class Forwarder {
         continue;
       }
       const status = result ? Math.floor(result.code / 100) : 500;
-      if (status >= 500 || status === 429) {
+      if (status === 429) {
+        // This user's later entries wait with it (order); everyone else goes on.
+        this.pauseUser(item.entry.user, retryAfterMs(result?.error));
+        continue;
+      }
+      if (status >= 500) {
         retry = true;
         continue;
       }
@@ -196,6 +209,30 @@ export class Forwarder {
     }
   }
 
+  private pauseUser(user: string, delayMs: number): void {
+    const until = Date.now() + delayMs;
+    if ((this.pausedUntil.get(user) ?? 0) >= until) return;
+    this.pausedUntil.set(user, until);
+    this.log.debug("worker rate-limited a user; pausing them", { user, delayMs });
+    this.scheduleResume();
+  }
+
+  /** One timer, at the earliest end of a pause: then those users' entries go out again. */
+  private scheduleResume(): void {
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
+    const now = Date.now();
+    for (const [user, end] of this.pausedUntil) if (end <= now) this.pausedUntil.delete(user);
+    if (this.pausedUntil.size === 0 || this.stopped) return;
+    this.resumeTimer = setTimeout(
+      () => {
+        this.scheduleResume();
+        this.pump();
+      },
+      Math.min(...this.pausedUntil.values()) - now,
+    );
+  }
+
   private retryLater(error: unknown): void {
     const delayMs = backoffDelayMs(this.config.forwardRetryBaseMs, this.config.forwardRetryMaxMs, this.failures);
     this.failures = Math.min(this.failures + 1, 30);
@@ -212,4 +249,10 @@ export class Forwarder {
       this.pump();
     }, delayMs);
   }
+}
+
+/** The worker's "retry after N s" (rate limit), in ms; 1 s when it says nothing usable. */
+function retryAfterMs(message: string | undefined): number {
+  const seconds = Number(/retry after (\d+) s/.exec(message ?? "")?.[1]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
 }
