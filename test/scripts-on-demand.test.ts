@@ -52,6 +52,11 @@ beforeAll(async () => {
   script("alice", "slow.py", "import time\ntime.sleep(20)\n");
   script("bob", "bob_only.py", printing({ notify: true, title: "bob's", message: "m" }));
   script("carl", "untitled.py", printing({ notify: true, message: "no title" }));
+  script(
+    "dora",
+    "env_check.py",
+    'import json, os\nprint(json.dumps({"notify": True, "title": "env", "message": ",".join(sorted(k for k in os.environ if "TOKEN" in k or "SECRET" in k))}))\n',
+  );
   process.env.TEST_HELPER_COMMAND = `${process.execPath} ${helper} ${root} {user}`;
 });
 afterAll(async () => {
@@ -127,6 +132,13 @@ describe("scripts on demand", () => {
     expect(await run("alice", "quiet.py")).toEqual({ status: 200, body: { ok: true } });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(socket.frames.filter((frame) => frame.type === "notification")).toEqual([]);
+    socket.close();
+  });
+
+  it("gives the helper none of the bridge's secrets", async () => {
+    const socket = await connectLegacy(gateway.socketUrl, await userToken("dora"));
+    expect(await run("dora", "env_check.py")).toEqual({ status: 200, body: { ok: true } });
+    expect(await socket.next()).toMatchObject({ title: "env", message: "" });
     socket.close();
   });
 

@@ -147,7 +147,7 @@ export class AgentChannel {
       ...this.config.scriptsCommand.map((part) => part.replaceAll("{user}", request.user)),
       ...(request.op === "list" ? ["list"] : ["run", request.name]),
     ];
-    const result = await runCommand(argv, { timeoutMs: this.config.scriptsCommandTimeoutMs });
+    const result = await runCommand(argv, { timeoutMs: this.config.scriptsCommandTimeoutMs, env: helperEnv() });
     if (result.timedOut) return failed(`helper timed out after ${this.config.scriptsCommandTimeoutMs} ms`);
     if (result.exitCode !== 0) return failed(`helper exited ${result.exitCode}: ${result.stderr.trim().slice(-300)}`);
     let output: unknown;
@@ -195,4 +195,16 @@ export class AgentChannel {
   private reply(ws: WebSocket, frame: AgentResponseFrame): void {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
   }
+}
+
+/**
+ * The helper's environment: only what a program needs to start. The bridge's
+ * own environment holds BRIDGE_TOKEN, and without sudo (which resets it) a
+ * user's script would otherwise inherit it.
+ */
+function helperEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ["PATH", "LANG", "LC_ALL", "TZ"])
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  return env;
 }
