@@ -86,13 +86,19 @@ async function startAgentBridge(): Promise<Bridge> {
     SCRIPTS_COMMAND: process.env.TEST_HELPER_COMMAND!,
     SCRIPTS_COMMAND_TIMEOUT_MS: "3000",
   });
-  await expect
-    .poll(
-      async () =>
-        ((await socketRequest(started.socketPath, "GET", "/health")).body as Record<string, unknown>).agent_channel,
-    )
-    .toBe("connected");
+  await waitForAgent(started.socketPath);
   return started;
+}
+
+/** Until the bridge's health says its agent channel is connected (10 s at most). */
+async function waitForAgent(socketPath: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const health = (await socketRequest(socketPath, "GET", "/health")).body as Record<string, unknown>;
+    if (health.agent_channel === "connected") return;
+    if (Date.now() > deadline) throw new Error(`agent channel not connected: ${JSON.stringify(health)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe("scripts on demand", () => {
@@ -214,5 +220,41 @@ describe("scripts on demand", () => {
     expect(
       ((await socketRequest(bridge!.socketPath, "GET", "/health")).body as Record<string, unknown>).agent_channel,
     ).toBe("connected");
+  });
+});
+
+describe("a bridge that does not answer in time", () => {
+  let impatient: Gateway;
+  let slowBridge: Bridge;
+  beforeAll(async () => {
+    impatient = await startGateway({ AGENT_REQUEST_TIMEOUT_MS: "1000" });
+    slowBridge = await startBridgeFor(impatient, {
+      AGENT_CHANNEL: "on",
+      SCRIPTS_COMMAND: process.env.TEST_HELPER_COMMAND!,
+      SCRIPTS_COMMAND_TIMEOUT_MS: "15000",
+    });
+    await waitForAgent(slowBridge.socketPath);
+  });
+  afterAll(async () => {
+    await slowBridge?.stop();
+    await impatient?.stop();
+  });
+
+  it("answers 504 after AGENT_REQUEST_TIMEOUT_MS and keeps the channel usable", async () => {
+    const token = await mintToken({ secret: impatient.jwtSecret, sub: "alice" });
+    const started = Date.now();
+    const response = await impatient.fetch("/api/desktop/scripts/run", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "slow.py" }),
+    });
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({
+      code: 50402,
+      error: expect.stringMatching(/did not answer in time/),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const list = await impatient.fetch("/api/desktop/scripts", { headers: { Authorization: `Bearer ${token}` } });
+    expect(list.status).toBe(200);
   });
 });
