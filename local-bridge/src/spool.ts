@@ -1,7 +1,7 @@
 import type { Notification } from "@analyst-notifications/schemas";
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { Logger } from "./log.js";
 
@@ -14,6 +14,7 @@ import type { Logger } from "./log.js";
  *                              "<crc32 hex> <JSON entry>\n"
  *   segments/<first seq>.ack   seqs the worker acknowledged, one per line
  *   images/<name>.png          chart images waiting to be uploaded
+ *   lock                       pid of the one process using the spool
  *
  * Crash safety (kill -9, power loss):
  * - A record is acknowledged to its caller only after write + fdatasync of
@@ -101,6 +102,8 @@ export class Spool {
 
   /** Opens (or creates) the spool and returns it with its unacknowledged entries, oldest first. */
   static async open(options: SpoolOptions, log: Logger): Promise<{ spool: Spool; pending: SpoolEntry[] }> {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    takeLock(join(options.dir, "lock"));
     const spool = new Spool(options, log);
     const pending = await spool.recover();
     return { spool, pending };
@@ -195,6 +198,11 @@ export class Spool {
   async close(): Promise<void> {
     await this.flushing;
     await this.retireActive();
+    try {
+      unlinkSync(join(this.options.dir, "lock"));
+    } catch {
+      // already gone
+    }
   }
 
   private reserve(bytes: number): void {
@@ -353,6 +361,38 @@ export class Spool {
     pending.sort((a, b) => a.seq - b.seq);
     if (pending.length > 0) this.log.info("spool: recovered backlog", { entries: pending.length });
     return pending;
+  }
+}
+
+/**
+ * Two processes on one spool would both forward and compact the same
+ * records, so the second one refuses to start. A lock left by a crashed
+ * process (its pid is gone) is taken over.
+ */
+function takeLock(path: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: "wx", mode: 0o600 });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = Number(readFileSync(path, "utf8").trim());
+    if (owner === process.pid) return; // reopened by this process (after close or in tests)
+    if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
+      throw new Error(`the spool ${dirname(path)} is in use by process ${owner}: stop it or set SPOOL_DIR`);
+    }
+    unlinkSync(path);
+  }
+  throw new Error(`cannot take the spool lock ${path}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
   }
 }
 
