@@ -71,21 +71,27 @@ export class LegacySession {
     if (!frame.success) return this.fail(AUTH_ERROR_MESSAGES.expectedAuth);
 
     let username: string;
+    let issuedAt: number | undefined;
     try {
-      ({ username } = await authenticateToken(frame.data.token, this.env));
+      ({ username, issuedAt } = await authenticateToken(frame.data.token, this.env));
     } catch (error) {
       if (!(error instanceof InvalidTokenError))
         this.log.error("LegacySession verify failed", { error: errorMessage(error) });
       return this.fail(AUTH_ERROR_MESSAGES.invalidToken);
     }
-    await this.connectUpstream(username);
+    await this.connectUpstream(username, issuedAt ?? 0);
   }
 
-  private async connectUpstream(username: string): Promise<void> {
+  private async connectUpstream(username: string, issuedAt: number): Promise<void> {
     let response: Response;
     try {
       response = await userInbox(this.env, username).fetch("https://user-inbox/connect", {
-        headers: { Upgrade: "websocket", [CONNECT_HEADERS.username]: username, [CONNECT_HEADERS.protocol]: "legacy" },
+        headers: {
+          Upgrade: "websocket",
+          [CONNECT_HEADERS.username]: username,
+          [CONNECT_HEADERS.protocol]: "legacy",
+          [CONNECT_HEADERS.issuedAt]: String(issuedAt),
+        },
       });
     } catch (error) {
       this.log.error("LegacySession connect failed", { error: errorMessage(error) });
@@ -95,6 +101,7 @@ export class LegacySession {
     if (response.status === 429) {
       return this.fail(AUTH_ERROR_MESSAGES.tooManyConnections, CLOSE_CODES.tooManyConnections);
     }
+    if (response.status === 401) return this.fail(AUTH_ERROR_MESSAGES.invalidToken); // revoked meanwhile
     const upstream = response.webSocket;
     if (!upstream) {
       this.log.error("LegacySession connect refused", { status: response.status });

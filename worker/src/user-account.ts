@@ -82,15 +82,18 @@ export class UserAccount extends DurableObject<Env> {
 
   /**
    * Unlinks: every token issued up to now stops working, with every OAuth
-   * code and refresh token. False when the user was not linked.
+   * code and refresh token. Returns the new revocation time (epoch seconds:
+   * tokens with an earlier `iat` are refused), or undefined when the user was
+   * not linked.
    */
-  unlink(): boolean {
-    if (this.row().linked_at === null) return false;
+  unlink(): number | undefined {
+    if (this.row().linked_at === null) return undefined;
     const sql = this.ctx.storage.sql;
-    sql.exec("UPDATE account SET linked_at = NULL, revoked_before = ?", Math.floor(Date.now() / 1000) + 1);
+    const revokedBefore = Math.floor(Date.now() / 1000) + 1;
+    sql.exec("UPDATE account SET linked_at = NULL, revoked_before = ?", revokedBefore);
     sql.exec("DELETE FROM oauth_codes");
     sql.exec("DELETE FROM refresh_tokens");
-    return true;
+    return revokedBefore;
   }
 
   linkState(): LinkState {

@@ -29,6 +29,7 @@ export const CONNECT_HEADERS = {
   username: "X-Inbox-Username",
   protocol: "X-Inbox-Protocol",
   since: "X-Inbox-Since",
+  issuedAt: "X-Inbox-Token-Issued-At",
 } as const;
 
 type ReadTarget = { ids: string[] } | { all: true };
@@ -73,7 +74,8 @@ export class UserInbox extends DurableObject<Env> {
       return Response.json(errorBody(ERRORS.upgradeRequired), { status: ERRORS.upgradeRequired.status });
     }
     const since = request.headers.get(CONNECT_HEADERS.since);
-    return this.onConnect(username, protocol, since === null ? undefined : Number(since));
+    const issuedAt = Number(request.headers.get(CONNECT_HEADERS.issuedAt) ?? "0");
+    return this.onConnect(username, protocol, since === null ? undefined : Number(since), issuedAt);
   }
 
   /** Stores a notification, then writes it to every open socket of this user. */
@@ -128,18 +130,16 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   /**
-   * Closes every socket of this user at once (unlink revokes their tokens).
-   * Legacy sockets pass the code on to the client through the worker's relay.
+   * After an unlink: closes every socket of the user with 4403 and refuses
+   * sockets whose token was issued before `revokedBefore`. The cutoff is kept
+   * here too, so a socket whose token was checked just before the unlink
+   * cannot be accepted just after this sweep: check and accept happen in one
+   * event of this object.
    */
-  closeAllSockets(code: number, reason: string): number {
+  revokeSockets(revokedBefore: number): number {
+    this.store.setMeta("revoked_before", Math.max(revokedBefore, this.store.meta("revoked_before")));
     const sockets = this.openSockets();
-    for (const ws of sockets) {
-      try {
-        ws.close(code, reason);
-      } catch {
-        // already closed
-      }
-    }
+    for (const ws of sockets) this.closeSocket(ws, CLOSE_CODES.revoked, "revoked");
     return sockets.length;
   }
 
@@ -165,7 +165,15 @@ export class UserInbox extends DurableObject<Env> {
     await this.onHeartbeatCheck();
   }
 
-  private async onConnect(username: string, protocol: SocketProtocol, since: number | undefined): Promise<Response> {
+  private async onConnect(
+    username: string,
+    protocol: SocketProtocol,
+    since: number | undefined,
+    issuedAt: number,
+  ): Promise<Response> {
+    if (issuedAt < this.store.meta("revoked_before")) {
+      return Response.json(errorBody(ERRORS.tokenInvalid), { status: ERRORS.tokenInvalid.status });
+    }
     if (this.openSocketCount() >= this.config.maxConnectionsPerUser) {
       return Response.json(errorBody(ERRORS.tooManyConnections, `the limit is ${this.config.maxConnectionsPerUser}`), {
         status: ERRORS.tooManyConnections.status,

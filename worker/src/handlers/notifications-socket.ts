@@ -27,8 +27,9 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
   if (!token) throw new ApiError(ERRORS.tokenMissing);
   const since = parseSince(new URL(request.url).searchParams.get("since"));
   let username: string;
+  let issuedAt: number | undefined;
   try {
-    ({ username } = await authenticateToken(token, env));
+    ({ username, issuedAt } = await authenticateToken(token, env));
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;
@@ -37,6 +38,7 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
     Upgrade: "websocket",
     [CONNECT_HEADERS.username]: username,
     [CONNECT_HEADERS.protocol]: "v2",
+    [CONNECT_HEADERS.issuedAt]: String(issuedAt ?? 0),
   };
   if (since !== undefined) headers[CONNECT_HEADERS.since] = String(since);
   return userInbox(env, username).fetch("https://user-inbox/connect", { headers });

@@ -1,5 +1,4 @@
 import {
-  CLOSE_CODES,
   DESKTOP_UNLINKED_MESSAGE,
   type DesktopAuthorizeResponse,
   type DesktopRefreshResponse,
@@ -139,8 +138,9 @@ export async function handleDesktopUnlink(request: IRequest, env: Env): Promise<
   const config = loadConfig(env);
   const session = await requireSession(request, env);
   await ensureCsrf(request, session, config);
-  if (!(await userAccount(env, session.username).unlink())) throw new ApiError(ERRORS.desktopNotLinked);
-  await userInbox(env, session.username).closeAllSockets(CLOSE_CODES.revoked, "revoked");
+  const revokedBefore = await userAccount(env, session.username).unlink();
+  if (revokedBefore === undefined) throw new ApiError(ERRORS.desktopNotLinked);
+  await userInbox(env, session.username).revokeSockets(revokedBefore);
   const body: DesktopUnlinkResponse = { ok: true, message: DESKTOP_UNLINKED_MESSAGE };
   return json(body);
 }
