@@ -208,6 +208,28 @@ describe("scripts on demand", () => {
     expect(status).toBe(401);
   });
 
+  it("lets a second bridge take the channel; the replaced one backs off its longest delay, scripts keep working", async () => {
+    const second = await startBridgeFor(gateway, {
+      AGENT_CHANNEL: "on",
+      AGENT_RECONNECT_MAX_MS: "5000",
+      SCRIPTS_COMMAND: process.env.TEST_HELPER_COMMAND!,
+    });
+    await waitForAgent(second.socketPath);
+    // The first bridge (300 ms max) comes back and replaces the second, which then waits 2.5-5 s.
+    await expect
+      .poll(() => second.logs.some((line) => line.msg?.toString().startsWith("agent channel taken over")), {
+        timeout: 5_000,
+      })
+      .toBe(true);
+    const health = async () =>
+      ((await socketRequest(second.socketPath, "GET", "/health")).body as Record<string, unknown>).agent_channel;
+    expect(await health()).toBe("connecting");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await health()).toBe("connecting");
+    expect((await api("/api/desktop/scripts", { token: await userToken("bob") })).status).toBe(200);
+    await second.stop();
+  });
+
   it("reconnects by itself after the worker restarts", async () => {
     const port = Number(gateway.url.port);
     await gateway.stop();

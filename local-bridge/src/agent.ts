@@ -1,4 +1,5 @@
 import {
+  AGENT_REPLACED_CLOSE_CODE,
   AgentRequestFrame,
   ScriptList,
   ScriptOutput,
@@ -63,7 +64,10 @@ export class AgentChannel {
       headers: { Authorization: `Bearer ${this.config.bridgeToken}` },
       handshakeTimeout: this.config.gatewayTimeoutMs,
       maxPayload: 65_536,
-    });
+      // After the worker's close frame, do not wait ws's default 30 s for the
+      // TCP close (workerd may keep it open): reconnect promptly.
+      closeTimeout: 1_000,
+    } as WebSocket.ClientOptions);
     this.ws = ws;
     this.state = "connecting";
     ws.on("open", () => {
@@ -86,12 +90,17 @@ export class AgentChannel {
       ws.terminate();
     });
     ws.on("error", (error) => this.log.debug("agent channel error", { error: errorMessage(error) }));
-    ws.on("close", () => {
+    ws.on("close", (code) => {
       clearInterval(this.pingTimer);
       if (this.ws !== ws) return;
       this.ws = undefined;
       if (this.stopped) return;
       this.state = "connecting";
+      if (code === AGENT_REPLACED_CLOSE_CODE) {
+        // Another bridge took the channel: wait the longest, or two bridges take turns forever.
+        this.log.warn("agent channel taken over by another bridge; is a second bridge running?");
+        this.failures = 30;
+      }
       this.scheduleReconnect();
     });
   }

@@ -6,6 +6,9 @@ import { Username } from "./dispatch.js";
 // the data server to list or run a user's scripts without any inbound access.
 // Every request carries an id; the bridge answers each with one response.
 
+/** Close code of an agent socket that a newer bridge connection replaced. */
+export const AGENT_REPLACED_CLOSE_CODE = 4000;
+
 /** `x.py`: a file name in the user's scripts directory, nothing else. */
 export const SCRIPT_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}\.py$/;
 

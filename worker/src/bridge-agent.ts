@@ -1,5 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { AgentResponseFrame, errorBody, type ScriptInfo } from "@analyst-notifications/schemas";
+import {
+  AGENT_REPLACED_CLOSE_CODE,
+  AgentResponseFrame,
+  errorBody,
+  type ScriptInfo,
+} from "@analyst-notifications/schemas";
 import { loadConfig, type Config } from "./config.js";
 import type { Env } from "./env.js";
 import { ERRORS } from "./errors.js";
@@ -100,7 +105,7 @@ export class BridgeAgent extends DurableObject<Env> {
     // One bridge at a time: a reconnect replaces the old (possibly half-open) socket.
     for (const old of this.ctx.getWebSockets(AGENT_TAG)) {
       try {
-        old.close(4000, "replaced by a newer bridge connection");
+        old.close(AGENT_REPLACED_CLOSE_CODE, "replaced by a newer bridge connection");
       } catch {
         // already closed
       }
