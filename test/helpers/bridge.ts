@@ -15,6 +15,16 @@ export interface Bridge {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Bridges still running; a test that fails before stopping its bridge must not leave it behind. */
+const running = new Set<ChildProcess>();
+
+/** Kills every bridge a test file left running (test/setup.ts calls it after each file). */
+export async function killLeftoverBridges(): Promise<void> {
+  const exits = [...running].map((child) => new Promise((resolve) => child.once("exit", resolve)));
+  for (const child of running) child.kill("SIGKILL");
+  await Promise.all(exits);
+}
+
 /**
  * Runs the built bridge as a real process serving a real Unix socket, with a
  * spool of its own beside the socket unless `env.SPOOL_DIR` names one, and
@@ -32,6 +42,8 @@ export async function startBridge(env: Record<string, string>, socketPath?: stri
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const logs: Array<Record<string, unknown>> = [];
   let buffered = "";
   child.stderr!.on("data", (chunk: Buffer) => {
