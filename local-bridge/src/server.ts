@@ -13,7 +13,7 @@ import type { GatewayClient } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
 import type { Intake } from "./intake.js";
 import { errorMessage, type Logger } from "./log.js";
-import { SpoolFullError, type Spool } from "./spool.js";
+import { SpoolFullError, SpoolWriteError, type Spool } from "./spool.js";
 
 /** The parts of a running bridge the routes use. */
 export interface BridgeParts {
@@ -150,6 +150,10 @@ function writeError(res: ServerResponse, error: unknown, log: Logger): void {
   }
   if (error instanceof SpoolFullError) {
     log.warn("spool full: dispatch refused", { maxBytes: error.maxBytes });
+    return writeJson(res, ERRORS.spoolFull.status, errorBody(ERRORS.spoolFull, error.message));
+  }
+  if (error instanceof SpoolWriteError) {
+    log.error("spool write failed: dispatch refused", { reason: error.reason });
     return writeJson(res, ERRORS.spoolFull.status, errorBody(ERRORS.spoolFull, error.message));
   }
   log.error("request failed", { error: errorMessage(error) });

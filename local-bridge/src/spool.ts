@@ -58,6 +58,14 @@ export class SpoolFullError extends Error {
   }
 }
 
+/** The disk refused a write (full, read-only, gone): the caller gets 503, nothing was accepted. */
+export class SpoolWriteError extends Error {
+  constructor(readonly reason: string) {
+    super(`the spool cannot be written (${reason})`);
+    this.name = "SpoolWriteError";
+  }
+}
+
 interface Segment {
   first: number;
   logPath: string;
@@ -135,6 +143,8 @@ export class Spool {
       }
       this.imageBytes.set(name, data.length);
       this.totalBytes += data.length;
+    } catch (error) {
+      throw new SpoolWriteError((error as NodeJS.ErrnoException).code ?? (error as Error).message);
     } finally {
       this.reservedBytes -= data.length;
     }
@@ -243,7 +253,7 @@ export class Spool {
           const segment = this.owner.get(write.entry.seq);
           if (segment) segment.live -= 1;
           this.owner.delete(write.entry.seq);
-          write.reject(error);
+          write.reject(new SpoolWriteError((error as NodeJS.ErrnoException).code ?? (error as Error).message));
         }
         this.log.error("spool write failed", { error: (error as Error).message });
         // The file may now hold a partial batch: start a new segment so

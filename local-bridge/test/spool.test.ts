@@ -1,9 +1,9 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../src/log.js";
-import { Spool, SpoolFullError, type NewSpoolEntry } from "../src/spool.js";
+import { Spool, SpoolFullError, SpoolWriteError, type NewSpoolEntry } from "../src/spool.js";
 
 const log = createLogger("error", () => undefined);
 const fresh = () => mkdtempSync(join(tmpdir(), "spool-"));
@@ -103,5 +103,17 @@ describe("Spool", () => {
     await spool.storeImage("orphan.png", Buffer.from("png")); // crash before its record
     await open(dir);
     expect(readdirSync(join(dir, "images"))).toEqual(["kept.png"]);
+  });
+
+  it("rejects with SpoolWriteError when the disk refuses a write, and frees what it reserved", async () => {
+    const dir = fresh();
+    const { spool } = await open(dir);
+    rmSync(join(dir, "segments"), { recursive: true });
+    await expect(spool.append(entry(1))).rejects.toThrow(SpoolWriteError);
+    await expect(spool.storeImage("x.png", Buffer.from("png"))).resolves.toBeUndefined();
+    rmSync(join(dir, "images"), { recursive: true });
+    await expect(spool.storeImage("y.png", Buffer.from("png"))).rejects.toThrow(/cannot be written \(ENOENT\)/);
+    expect(spool.depth).toBe(0);
+    expect(spool.bytes).toBe(3); // x.png only: nothing stays reserved
   });
 });
