@@ -52,6 +52,7 @@ beforeAll(async () => {
   script("alice", "slow.py", "import time\ntime.sleep(20)\n");
   script("bob", "bob_only.py", printing({ notify: true, title: "bob's", message: "m" }));
   script("carl", "untitled.py", printing({ notify: true, message: "no title" }));
+  script("erik", "sleepy.py", "import time\ntime.sleep(0.8)\nprint('{\"notify\": false}')\n");
   script(
     "dora",
     "env_check.py",
@@ -85,6 +86,7 @@ async function startAgentBridge(): Promise<Bridge> {
     AGENT_RECONNECT_MAX_MS: "300",
     SCRIPTS_COMMAND: process.env.TEST_HELPER_COMMAND!,
     SCRIPTS_COMMAND_TIMEOUT_MS: "3000",
+    SCRIPTS_MAX_CONCURRENT: "2",
   });
   await waitForAgent(started.socketPath);
   return started;
@@ -158,6 +160,14 @@ describe("scripts on demand", () => {
       status: 500,
       body: { error: `Script '${script}' failed or not found`, code: 50002 },
     });
+  });
+
+  it("runs at most SCRIPTS_MAX_CONCURRENT helpers at once; the others wait their turn and still run", async () => {
+    const started = Date.now();
+    const answers = await Promise.all([1, 2, 3].map(() => run("erik", "sleepy.py")));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    // Two slots, three runs of 0.8 s: the third starts only after one ends.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_600);
   });
 
   it("kills a helper that runs past SCRIPTS_COMMAND_TIMEOUT_MS and answers 500", async () => {

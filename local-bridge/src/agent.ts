@@ -36,6 +36,8 @@ export class AgentChannel {
   private pingTimer: NodeJS.Timeout | undefined;
   private lastHeardAt = 0;
   private stopped = false;
+  private runningHelpers = 0;
+  private readonly helperQueue: Array<() => void> = [];
   state: AgentState;
 
   constructor(
@@ -156,7 +158,9 @@ export class AgentChannel {
       ...this.config.scriptsCommand.map((part) => part.replaceAll("{user}", request.user)),
       ...(request.op === "list" ? ["list"] : ["run", request.name]),
     ];
-    const result = await runCommand(argv, { timeoutMs: this.config.scriptsCommandTimeoutMs, env: helperEnv() });
+    const result = await this.withHelperSlot(() =>
+      runCommand(argv, { timeoutMs: this.config.scriptsCommandTimeoutMs, env: helperEnv() }),
+    );
     if (result.timedOut) return failed(`helper timed out after ${this.config.scriptsCommandTimeoutMs} ms`);
     if (result.exitCode !== 0) return failed(`helper exited ${result.exitCode}: ${result.stderr.trim().slice(-300)}`);
     let output: unknown;
@@ -174,6 +178,23 @@ export class AgentChannel {
     if (!script.success) return failed("script output does not follow the contract");
     const notified = script.data.notify ? await this.notify(request.user, request.name, script.data) : false;
     return { type: "response", id: request.id, ok: true, op: "run", notified };
+  }
+
+  /** At most SCRIPTS_MAX_CONCURRENT helpers at once; the rest wait in order. */
+  private async withHelperSlot<T>(run: () => Promise<T>): Promise<T> {
+    if (this.runningHelpers >= this.config.scriptsMaxConcurrent) {
+      await new Promise<void>((resolve) => this.helperQueue.push(resolve));
+    } else {
+      this.runningHelpers += 1;
+    }
+    try {
+      return await run();
+    } finally {
+      const next = this.helperQueue.shift();
+      if (next)
+        next(); // the slot passes on
+      else this.runningHelpers -= 1;
+    }
   }
 
   /** `notify:true` goes through the same durable path as a socket dispatch. */

@@ -39,6 +39,8 @@ export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
 export const DEFAULT_SCRIPTS_COMMAND = "sudo -n -u {user} /usr/local/bin/notify-scripts";
 /** The helper runs a script for up to 60 s (legacy) and needs a moment around it. */
 export const DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS = 70_000;
+/** Helper runs at once; more wait their turn, so a burst of clicks cannot fork-bomb the data server. */
+export const DEFAULT_SCRIPTS_MAX_CONCURRENT = 4;
 /** Longest pause between reconnects of the agent channel (legacy client: 1 s to 30 s). */
 export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
 /** Legacy: each script of the cron job may run 60 s. */
@@ -72,6 +74,7 @@ export interface BridgeConfig {
   readonly agentReconnectMaxMs: number;
   readonly scriptsCommand: readonly string[];
   readonly scriptsCommandTimeoutMs: number;
+  readonly scriptsMaxConcurrent: number;
 }
 
 /** What `send`, `health` and `cron` need: they only talk to the socket. */
@@ -212,6 +215,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     usedBy: ["serve"],
   },
   {
+    env: "SCRIPTS_MAX_CONCURRENT",
+    default: String(DEFAULT_SCRIPTS_MAX_CONCURRENT),
+    description: "Helper runs at once; further requests wait their turn.",
+    usedBy: ["serve"],
+  },
+  {
     env: "SCRIPT_TIMEOUT_SECONDS",
     default: String(DEFAULT_SCRIPT_TIMEOUT_SECONDS),
     description: "Deadline of each script the cron command runs.",
@@ -281,6 +290,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     agentReconnectMaxMs: integer(env, "AGENT_RECONNECT_MAX_MS", DEFAULT_AGENT_RECONNECT_MAX_MS, 10),
     scriptsCommand: Object.freeze(scriptsCommand),
     scriptsCommandTimeoutMs: integer(env, "SCRIPTS_COMMAND_TIMEOUT_MS", DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS, 10),
+    scriptsMaxConcurrent: integer(env, "SCRIPTS_MAX_CONCURRENT", DEFAULT_SCRIPTS_MAX_CONCURRENT, 1),
   });
 }
 
