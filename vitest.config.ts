@@ -26,6 +26,7 @@ export default defineConfig({
           root: "test",
           include: ["**/*.test.ts"],
           globalSetup: ["./global-setup.ts"],
+          setupFiles: ["./setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

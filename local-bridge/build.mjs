@@ -12,5 +12,9 @@ await build({
   sourcemap: true,
   // Optional native speed-ups of ws; it falls back to JS without them.
   external: ["bufferutil", "utf-8-validate"],
+  // ws is CommonJS and requires Node built-ins; an ESM bundle needs a require.
+  banner: {
+    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+  },
   logLevel: "warning",
 });

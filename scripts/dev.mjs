@@ -66,6 +66,7 @@ const gatewayUrl = `http://${HOST}:${PORT}`;
 await waitFor(async () => (await fetch(`${gatewayUrl}/healthz`)).ok, "the gateway");
 start("bridge", process.execPath, ["local-bridge/dist/cli.js", "serve"], {
   WS_DISPATCH_SOCKET: SOCKET,
+  SPOOL_DIR: process.env.SPOOL_DIR ?? `${ROOT}.run/spool`,
   GATEWAY_URL: gatewayUrl,
   BRIDGE_TOKEN: vars.BRIDGE_TOKEN,
 });

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BRIDGE_CLI, socketRequest, startBridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
@@ -95,6 +95,22 @@ describe("the dispatch socket file", () => {
     expect(existsSync(path)).toBe(true);
   });
 
+  it("refuses to start on a spool another running bridge uses, and takes over one left by a crash", async () => {
+    const first = await startBridge(env());
+    const spool = join(dirname(first.socketPath), "spool");
+    const run = spawnSync(process.execPath, [BRIDGE_CLI, "serve"], {
+      env: { ...env(), WS_DISPATCH_SOCKET: freshPath(), SPOOL_DIR: spool, AGENT_CHANNEL: "off" },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/is in use by process \d+: stop it or set SPOOL_DIR/);
+    await first.stop("SIGKILL");
+    const second = await startBridge({ ...env(), SPOOL_DIR: spool });
+    expect((await socketRequest(second.socketPath, "GET", "/health")).status).toBe(200);
+    await second.stop();
+  });
+
   it("refuses to start without a bridge token, naming the setting", () => {
     const run = spawnSync(process.execPath, [BRIDGE_CLI, "serve"], {
       env: { GATEWAY_URL: gateway.url.href, WS_DISPATCH_SOCKET: freshPath() },
@@ -113,16 +129,21 @@ describe("the dispatch socket file", () => {
     }
   });
 
-  it("answers 502 with a clear error when the gateway is unreachable", async () => {
-    const bridge = await startBridge({ ...env(), GATEWAY_URL: "http://127.0.0.1:9" });
+  it("answers 202 queued when the gateway is unreachable, and health says so", async () => {
+    const bridge = await startBridge({ ...env(), GATEWAY_URL: "http://127.0.0.1:9", DISPATCH_SYNC_DEADLINE_MS: "200" });
     const response = await socketRequest(
       bridge.socketPath,
       "POST",
       "/dispatch",
       JSON.stringify({ user: "alice", notification: { title: "t", message: "m" } }),
     );
-    expect(response.status).toBe(502);
-    expect((response.body as { error: string }).error).toMatch(/gateway unreachable/);
+    expect(response).toEqual({ status: 202, body: { sent: 0, queued: true } });
+    expect((await socketRequest(bridge.socketPath, "GET", "/health")).body).toMatchObject({
+      status: "ok",
+      connections: 0,
+      worker_reachable: false,
+      spool_depth: 1,
+    });
     await bridge.stop();
   });
 });

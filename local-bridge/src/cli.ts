@@ -1,38 +1,48 @@
 #!/usr/bin/env node
-import { ConfigError, SETTINGS, loadBridgeConfig } from "./config.js";
+import { cronCommand } from "./commands/cron.js";
+import { commandHelp, type CliCommand } from "./commands/command.js";
+import { healthCommand } from "./commands/health.js";
+import { sendCommand } from "./commands/send.js";
+import { serveCommand } from "./commands/serve.js";
+import { ConfigError, SETTINGS } from "./config.js";
 import { createLogger, errorMessage } from "./log.js";
-import { serve } from "./serve.js";
+
+const COMMANDS: readonly CliCommand[] = [serveCommand, sendCommand, healthCommand, cronCommand];
 
 const USAGE = `analyst-bridge: the data server's dispatch API, carried to the gateway.
 
 Usage:
-  analyst-bridge serve       serve POST /dispatch and GET /health on WS_DISPATCH_SOCKET
-  analyst-bridge --help      this text
+${COMMANDS.map((command) => `  analyst-bridge ${command.name.padEnd(8)} ${command.summary}`).join("\n")}
+  analyst-bridge <command> --help    usage and settings of one command
 
 Settings (environment):
 ${SETTINGS.map((s) => `  ${s.env.padEnd(28)} ${s.description} Default: ${s.default}`).join("\n")}
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const [command = "serve", ...rest] = argv;
-  if (command === "--help" || command === "-h" || command === "help" || rest.includes("--help")) {
+  const [name = "serve", ...rest] = argv;
+  if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (command !== "serve") {
-    process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    process.stderr.write(`unknown command: ${name}\n\n${USAGE}`);
     return 2;
   }
-  const config = loadBridgeConfig();
-  await serve(config, createLogger(config.logLevel));
-  return 0;
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const log = createLogger("error");
-    log.error(error instanceof ConfigError ? "configuration error" : "fatal", { error: errorMessage(error) });
-    process.exit(1);
+    const usage = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
+    const what = usage ? "usage error" : error instanceof ConfigError ? "configuration error" : "fatal";
+    createLogger("error").error(what, { error: errorMessage(error) });
+    process.exit(usage ? 2 : 1);
   },
 );

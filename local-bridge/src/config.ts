@@ -1,7 +1,11 @@
+import { DISPATCH_BATCH_MAX } from "@analyst-notifications/schemas";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { LogLevel } from "./log.js";
 
-// One table for every setting: environment variable, default, meaning. The
-// CLI's --help and the README's configuration table are made from it.
+// One table for every setting: environment variable, default, meaning and
+// which commands read it. The CLI's --help and the README's configuration
+// table are made from it.
 
 /** Legacy socket path that cron jobs and the web app already use. */
 export const DEFAULT_WS_DISPATCH_SOCKET = "/run/ws-gateway/ws.sock";
@@ -13,7 +17,42 @@ export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 export const DEFAULT_GATEWAY_TIMEOUT_MS = 5_000;
 /** Routine lines at info; per-dispatch lines only at debug. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
+/** Under systemd's StateDirectory=analyst-bridge (deploy/analyst-bridge.service). */
+export const DEFAULT_SPOOL_DIR = "/var/lib/analyst-bridge/spool";
+/** ~2 million typical dispatches; beyond this the data server's disk matters more than alerts. */
+export const DEFAULT_SPOOL_MAX_BYTES = 268_435_456;
+/** Segments are deleted whole once acknowledged; 4 MiB keeps that cheap. */
+export const DEFAULT_SPOOL_SEGMENT_BYTES = 4_194_304;
+/** A caller waits this long for the worker's answer before getting 202 queued. */
+export const DEFAULT_DISPATCH_SYNC_DEADLINE_MS = 1_000;
+/** As many as the worker's batch endpoint takes. */
+export const DEFAULT_FORWARD_BATCH_MAX_ENTRIES = DISPATCH_BATCH_MAX;
+/** Batches in flight at once; each user is in at most one, so order per user holds. 8 measured ~3x the live throughput of 2. */
+export const DEFAULT_FORWARD_CONCURRENCY = 8;
+/** First retry delay after the worker failed; doubles per failure, with jitter. */
+export const DEFAULT_FORWARD_RETRY_BASE_MS = 250;
+/** Longest pause between retries while the worker is down. */
+export const DEFAULT_FORWARD_RETRY_MAX_MS = 30_000;
+/** A chart PNG; must match the worker's IMAGE_MAX_BYTES. */
+export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
+/** Legacy helper, run as the user; `{user}` is replaced, the verb is appended. Never a shell. */
+export const DEFAULT_SCRIPTS_COMMAND = "sudo -n -u {user} /usr/local/bin/notify-scripts";
+/** The helper runs a script for up to 60 s (legacy) and needs a moment around it. */
+export const DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS = 70_000;
+/** Helper runs at once; more wait their turn, so a burst of clicks cannot fork-bomb the data server. */
+export const DEFAULT_SCRIPTS_MAX_CONCURRENT = 4;
+/** Longest pause between reconnects of the agent channel (legacy client: 1 s to 30 s). */
+export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
+/** Legacy: each script of the cron job may run 60 s. */
+export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 60;
+/** Legacy: where each user keeps notification scripts. */
+export const DEFAULT_NOTIFY_SCRIPTS_DIR = "~/user/notifications";
+/** Scripts are `*.py` files; run as `<interpreter> <file>` so no execute bit is needed. */
+export const DEFAULT_NOTIFY_SCRIPT_INTERPRETER = "python3";
+/** Legacy: last-sent times per script. */
+export const DEFAULT_NOTIFY_STATE_DIR = "~/.notifications/state";
 
+/** What `serve` needs. */
 export interface BridgeConfig {
   readonly socketPath: string;
   readonly socketGroup: string | undefined;
@@ -22,49 +61,197 @@ export interface BridgeConfig {
   readonly dispatchBodyLimitBytes: number;
   readonly gatewayTimeoutMs: number;
   readonly logLevel: LogLevel;
+  readonly spoolDir: string;
+  readonly spoolMaxBytes: number;
+  readonly spoolSegmentBytes: number;
+  readonly dispatchSyncDeadlineMs: number;
+  readonly forwardBatchMaxEntries: number;
+  readonly forwardConcurrency: number;
+  readonly forwardRetryBaseMs: number;
+  readonly forwardRetryMaxMs: number;
+  readonly imageMaxBytes: number;
+  readonly agentChannel: boolean;
+  readonly agentReconnectMaxMs: number;
+  readonly scriptsCommand: readonly string[];
+  readonly scriptsCommandTimeoutMs: number;
+  readonly scriptsMaxConcurrent: number;
 }
+
+/** What `send`, `health` and `cron` need: they only talk to the socket. */
+export interface ClientConfig {
+  readonly socketPath: string;
+  readonly logLevel: LogLevel;
+  readonly scriptTimeoutMs: number;
+  readonly scriptsDir: string;
+  readonly stateDir: string;
+  readonly interpreter: string;
+}
+
+export type Command = "serve" | "send" | "health" | "cron";
 
 export interface SettingDoc {
   env: string;
   default: string;
   description: string;
+  /** Commands that read it. */
+  usedBy: readonly Command[];
 }
+
+const ALL: readonly Command[] = ["serve", "send", "health", "cron"];
 
 export const SETTINGS: readonly SettingDoc[] = [
   {
     env: "WS_DISPATCH_SOCKET",
     default: DEFAULT_WS_DISPATCH_SOCKET,
     description: "Unix socket the dispatch API listens on (mode 0770).",
+    usedBy: ALL,
   },
   {
     env: "WS_DISPATCH_SOCKET_GROUP",
     default: "(unset)",
     description: "Group that owns the socket (name or gid), e.g. data-ops.",
+    usedBy: ["serve"],
   },
-  { env: "GATEWAY_URL", default: DEFAULT_GATEWAY_URL, description: "Base URL of the worker gateway." },
+  {
+    env: "GATEWAY_URL",
+    default: DEFAULT_GATEWAY_URL,
+    description: "Base URL of the worker gateway.",
+    usedBy: ["serve"],
+  },
   {
     env: "BRIDGE_TOKEN",
     default: "(required)",
     description: "Service secret shared with the worker (32+ characters).",
+    usedBy: ["serve"],
   },
   {
     env: "DISPATCH_BODY_LIMIT_BYTES",
     default: String(DEFAULT_DISPATCH_BODY_LIMIT_BYTES),
     description: "Largest dispatch body; larger ones get 413.",
+    usedBy: ["serve"],
   },
   {
     env: "GATEWAY_TIMEOUT_MS",
     default: String(DEFAULT_GATEWAY_TIMEOUT_MS),
     description: "Deadline of one call to the worker.",
+    usedBy: ["serve"],
   },
-  { env: "LOG_LEVEL", default: DEFAULT_LOG_LEVEL, description: "debug, info, warn or error." },
+  {
+    env: "SPOOL_DIR",
+    default: DEFAULT_SPOOL_DIR,
+    description: "Durable queue of accepted dispatches (and their images) until the worker has them.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "SPOOL_MAX_BYTES",
+    default: String(DEFAULT_SPOOL_MAX_BYTES),
+    description: "Cap of the spool on disk; when full, dispatches get 503 (never a silent drop).",
+    usedBy: ["serve"],
+  },
+  {
+    env: "SPOOL_SEGMENT_BYTES",
+    default: String(DEFAULT_SPOOL_SEGMENT_BYTES),
+    description: "Size at which a new spool segment file is started.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "DISPATCH_SYNC_DEADLINE_MS",
+    default: String(DEFAULT_DISPATCH_SYNC_DEADLINE_MS),
+    description: 'How long POST /dispatch waits for the worker before answering 202 {"queued":true}.',
+    usedBy: ["serve"],
+  },
+  {
+    env: "FORWARD_BATCH_MAX_ENTRIES",
+    default: String(DEFAULT_FORWARD_BATCH_MAX_ENTRIES),
+    description: "Dispatches per call to the worker's batch endpoint (at most 100).",
+    usedBy: ["serve"],
+  },
+  {
+    env: "FORWARD_CONCURRENCY",
+    default: String(DEFAULT_FORWARD_CONCURRENCY),
+    description: "Batches in flight at once (each user in at most one, so order per user holds).",
+    usedBy: ["serve"],
+  },
+  {
+    env: "FORWARD_RETRY_BASE_MS",
+    default: String(DEFAULT_FORWARD_RETRY_BASE_MS),
+    description: "First retry delay when the worker fails; doubles per failure, with jitter.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "FORWARD_RETRY_MAX_MS",
+    default: String(DEFAULT_FORWARD_RETRY_MAX_MS),
+    description: "Longest delay between retries.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "IMAGE_MAX_BYTES",
+    default: String(DEFAULT_IMAGE_MAX_BYTES),
+    description: "Largest chart image (image_path); must match the worker's IMAGE_MAX_BYTES.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "AGENT_CHANNEL",
+    default: "on",
+    description: "on: keep the outbound agent WebSocket that runs scripts on demand; off: no scripts API.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "AGENT_RECONNECT_MAX_MS",
+    default: String(DEFAULT_AGENT_RECONNECT_MAX_MS),
+    description: "Longest pause between reconnects of the agent channel.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "SCRIPTS_COMMAND",
+    default: DEFAULT_SCRIPTS_COMMAND,
+    description: "Helper run for scripts on demand, split on spaces, {user} replaced; `list` or `run <x.py>` appended.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "SCRIPTS_COMMAND_TIMEOUT_MS",
+    default: String(DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS),
+    description: "Deadline of one helper run; it is killed after that.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "SCRIPTS_MAX_CONCURRENT",
+    default: String(DEFAULT_SCRIPTS_MAX_CONCURRENT),
+    description: "Helper runs at once; further requests wait their turn.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "SCRIPT_TIMEOUT_SECONDS",
+    default: String(DEFAULT_SCRIPT_TIMEOUT_SECONDS),
+    description: "Deadline of each script the cron command runs.",
+    usedBy: ["cron"],
+  },
+  {
+    env: "NOTIFY_SCRIPTS_DIR",
+    default: DEFAULT_NOTIFY_SCRIPTS_DIR,
+    description: "Scripts the cron command runs (*.py); ~ is the user's home.",
+    usedBy: ["cron"],
+  },
+  {
+    env: "NOTIFY_SCRIPT_INTERPRETER",
+    default: DEFAULT_NOTIFY_SCRIPT_INTERPRETER,
+    description: "Program that runs each script (found on PATH).",
+    usedBy: ["cron"],
+  },
+  {
+    env: "NOTIFY_STATE_DIR",
+    default: DEFAULT_NOTIFY_STATE_DIR,
+    description: "Cooldown state of the cron command, <stem>.json per script.",
+    usedBy: ["cron"],
+  },
+  { env: "LOG_LEVEL", default: DEFAULT_LOG_LEVEL, description: "debug, info, warn or error.", usedBy: ALL },
 ];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Reads every setting once; throws a message that names the variable and the fix. */
+/** Reads every setting of `serve` once; throws a message that names the variable and the fix. */
 export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const bridgeToken = env.BRIDGE_TOKEN ?? "";
   if (bridgeToken.length < 32) {
@@ -76,6 +263,12 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
   } catch {
     throw new ConfigError(`GATEWAY_URL=${env.GATEWAY_URL} is not a URL: e.g. https://notifications.example.com`);
   }
+  const scriptsCommand = (env.SCRIPTS_COMMAND || DEFAULT_SCRIPTS_COMMAND).trim().split(/\s+/);
+  if (!scriptsCommand[0]) throw new ConfigError("SCRIPTS_COMMAND is empty: e.g. " + DEFAULT_SCRIPTS_COMMAND);
+  const forwardBatchMaxEntries = integer(env, "FORWARD_BATCH_MAX_ENTRIES", DEFAULT_FORWARD_BATCH_MAX_ENTRIES, 1);
+  if (forwardBatchMaxEntries > DISPATCH_BATCH_MAX) {
+    throw new ConfigError(`FORWARD_BATCH_MAX_ENTRIES must be at most ${DISPATCH_BATCH_MAX} (the worker's batch limit)`);
+  }
   return Object.freeze({
     socketPath: env.WS_DISPATCH_SOCKET || DEFAULT_WS_DISPATCH_SOCKET,
     socketGroup: env.WS_DISPATCH_SOCKET_GROUP || undefined,
@@ -84,7 +277,45 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     dispatchBodyLimitBytes: integer(env, "DISPATCH_BODY_LIMIT_BYTES", DEFAULT_DISPATCH_BODY_LIMIT_BYTES, 1024),
     gatewayTimeoutMs: integer(env, "GATEWAY_TIMEOUT_MS", DEFAULT_GATEWAY_TIMEOUT_MS, 10),
     logLevel: logLevel(env.LOG_LEVEL),
+    spoolDir: env.SPOOL_DIR || DEFAULT_SPOOL_DIR,
+    spoolMaxBytes: integer(env, "SPOOL_MAX_BYTES", DEFAULT_SPOOL_MAX_BYTES, 4096),
+    spoolSegmentBytes: integer(env, "SPOOL_SEGMENT_BYTES", DEFAULT_SPOOL_SEGMENT_BYTES, 1024),
+    dispatchSyncDeadlineMs: integer(env, "DISPATCH_SYNC_DEADLINE_MS", DEFAULT_DISPATCH_SYNC_DEADLINE_MS, 0),
+    forwardBatchMaxEntries,
+    forwardConcurrency: integer(env, "FORWARD_CONCURRENCY", DEFAULT_FORWARD_CONCURRENCY, 1),
+    forwardRetryBaseMs: integer(env, "FORWARD_RETRY_BASE_MS", DEFAULT_FORWARD_RETRY_BASE_MS, 1),
+    forwardRetryMaxMs: integer(env, "FORWARD_RETRY_MAX_MS", DEFAULT_FORWARD_RETRY_MAX_MS, 1),
+    imageMaxBytes: integer(env, "IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES, 1024),
+    agentChannel: onOff(env, "AGENT_CHANNEL", true),
+    agentReconnectMaxMs: integer(env, "AGENT_RECONNECT_MAX_MS", DEFAULT_AGENT_RECONNECT_MAX_MS, 10),
+    scriptsCommand: Object.freeze(scriptsCommand),
+    scriptsCommandTimeoutMs: integer(env, "SCRIPTS_COMMAND_TIMEOUT_MS", DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS, 10),
+    scriptsMaxConcurrent: integer(env, "SCRIPTS_MAX_CONCURRENT", DEFAULT_SCRIPTS_MAX_CONCURRENT, 1),
   });
+}
+
+/** Settings of the socket clients (`send`, `health`, `cron`): no secret needed. */
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env, home = homedir()): ClientConfig {
+  const expand = (path: string) => (path === "~" ? home : path.startsWith("~/") ? join(home, path.slice(2)) : path);
+  const seconds = Number(env.SCRIPT_TIMEOUT_SECONDS || DEFAULT_SCRIPT_TIMEOUT_SECONDS);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new ConfigError(`SCRIPT_TIMEOUT_SECONDS=${env.SCRIPT_TIMEOUT_SECONDS} is invalid: expected a number > 0`);
+  }
+  return Object.freeze({
+    socketPath: env.WS_DISPATCH_SOCKET || DEFAULT_WS_DISPATCH_SOCKET,
+    logLevel: logLevel(env.LOG_LEVEL),
+    scriptTimeoutMs: Math.round(seconds * 1000),
+    scriptsDir: expand(env.NOTIFY_SCRIPTS_DIR || DEFAULT_NOTIFY_SCRIPTS_DIR),
+    stateDir: expand(env.NOTIFY_STATE_DIR || DEFAULT_NOTIFY_STATE_DIR),
+    interpreter: env.NOTIFY_SCRIPT_INTERPRETER || DEFAULT_NOTIFY_SCRIPT_INTERPRETER,
+  });
+}
+
+/** The settings table of one command, for its --help. */
+export function settingsHelp(command: Command): string {
+  return SETTINGS.filter((setting) => setting.usedBy.includes(command))
+    .map((setting) => `  ${setting.env.padEnd(28)} ${setting.description} Default: ${setting.default}`)
+    .join("\n");
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -94,6 +325,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (!Number.isInteger(value) || value < min)
     throw new ConfigError(`${name}=${raw} is invalid: expected an integer >= ${min}`);
   return value;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "on") return true;
+  if (raw === "off") return false;
+  throw new ConfigError(`${name}=${raw} is invalid: expected on or off`);
 }
 
 function logLevel(raw: string | undefined): LogLevel {

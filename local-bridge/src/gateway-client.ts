@@ -1,8 +1,19 @@
-import type { DispatchResponse, HealthResponse, ParsedDispatchRequest } from "@analyst-notifications/schemas";
+import type {
+  DispatchBatchResponse,
+  DispatchResponse,
+  HealthResponse,
+  ParsedDispatchRequest,
+} from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
 
 /** Paths of the worker's bridge API; the worker's PATHS table has the same strings. */
-export const GATEWAY_PATHS = { dispatch: "/bridge/v1/dispatch", health: "/bridge/v1/health" } as const;
+export const GATEWAY_PATHS = {
+  dispatch: "/bridge/v1/dispatch",
+  dispatchBatch: "/bridge/v1/dispatch/batch",
+  health: "/bridge/v1/health",
+  agent: "/bridge/v1/agent",
+  images: "/bridge/v1/images",
+} as const;
 
 /** The worker answered, but not with success: its status and JSON body are passed on. */
 export class GatewayRejected extends Error {
@@ -34,20 +45,30 @@ export class GatewayClient {
     return this.call<DispatchResponse>("POST", GATEWAY_PATHS.dispatch, request);
   }
 
+  dispatchBatch(dispatches: ParsedDispatchRequest[]): Promise<DispatchBatchResponse> {
+    return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.dispatchBatch, { dispatches });
+  }
+
+  /** Idempotent: the same name and bytes may be uploaded again after a crash. */
+  uploadImage(user: string, name: string, png: Buffer): Promise<unknown> {
+    return this.call("PUT", `${GATEWAY_PATHS.images}/${encodeURIComponent(user)}/${encodeURIComponent(name)}`, png);
+  }
+
   health(): Promise<HealthResponse> {
     return this.call<HealthResponse>("GET", GATEWAY_PATHS.health);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const binary = Buffer.isBuffer(body);
     let response: Response;
     try {
       response = await fetch(new URL(path, this.config.gatewayUrl), {
         method,
         headers: {
           Authorization: `Bearer ${this.config.bridgeToken}`,
-          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...(body === undefined ? {} : { "Content-Type": binary ? "image/png" : "application/json" }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : binary ? body : JSON.stringify(body),
         signal: AbortSignal.timeout(this.config.gatewayTimeoutMs),
       });
     } catch (error) {

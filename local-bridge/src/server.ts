@@ -1,8 +1,32 @@
-import { ERRORS, errorBody, validateDispatch, type ErrorEntry } from "@analyst-notifications/schemas";
+import {
+  ERRORS,
+  errorBody,
+  validateLocalDispatch,
+  type DispatchQueuedResponse,
+  type ErrorEntry,
+  type HealthResponse,
+} from "@analyst-notifications/schemas";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BridgeConfig } from "./config.js";
-import { GatewayClient, GatewayRejected, GatewayUnavailable } from "./gateway-client.js";
+import type { Forwarder, Outcome } from "./forwarder.js";
+import type { GatewayClient } from "./gateway-client.js";
+import { ImageFileError } from "./image-file.js";
+import type { Intake } from "./intake.js";
 import { errorMessage, type Logger } from "./log.js";
+import { SpoolFullError, SpoolWriteError, type Spool } from "./spool.js";
+
+/** The parts of a running bridge the routes use. */
+export interface BridgeParts {
+  config: BridgeConfig;
+  log: Logger;
+  gateway: GatewayClient;
+  spool: Spool;
+  forwarder: Forwarder;
+  intake: Intake;
+  agentState: () => NonNullable<HealthResponse["agent_channel"]>;
+}
+
+const QUEUED: DispatchQueuedResponse = { sent: 0, queued: true };
 
 /** A request error with its catalog entry; written as `{"error","code"}`. */
 class HttpError extends Error {
@@ -15,23 +39,38 @@ class HttpError extends Error {
 }
 
 /** The dispatch API of the data server: `POST /dispatch`, `GET /health`. */
-export function createBridgeServer(config: BridgeConfig, log: Logger, gateway = new GatewayClient(config)): Server {
+export function createBridgeServer(parts: BridgeParts): Server {
+  const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
     "POST /dispatch": async (req) => handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
     "GET /health": () => handleHealthGet(),
   };
 
+  /**
+   * Durable first: the answer comes only after the spool's fsync. Then the
+   * caller waits up to DISPATCH_SYNC_DEADLINE_MS for the worker's own answer,
+   * else gets 202 while the forwarder keeps trying.
+   */
   async function handleDispatchPost(body: unknown): Promise<[number, unknown]> {
-    const validation = validateDispatch(body);
+    const validation = validateLocalDispatch(body);
     if (!validation.ok) throw new HttpError(validation.error, validation.detail);
-    const request = validation.value;
-    const result = await gateway.dispatch(request);
-    log.debug("dispatched", { user: request.user, sent: result.sent });
-    return [200, result];
+    const { request, imagePath } = validation.value;
+    const { entry, outcome } = await intake.accept(request, imagePath);
+    const answer = await withDeadline(outcome, config.dispatchSyncDeadlineMs);
+    log.debug("dispatch accepted", { user: request.user, id: entry.notification.id, queued: !answer });
+    return answer ? [answer.status, answer.body] : [202, QUEUED];
   }
 
+  /** The legacy body from the worker plus the bridge's own state; answers even when the worker is down. */
   async function handleHealthGet(): Promise<[number, unknown]> {
-    return [200, await gateway.health()];
+    let health: HealthResponse;
+    try {
+      health = { ...(await gateway.health()), worker_reachable: true };
+    } catch (error) {
+      log.debug("health: worker unreachable", { error: errorMessage(error) });
+      health = { status: "ok", connections: 0, users: {}, worker_reachable: false };
+    }
+    return [200, { ...health, spool_depth: spool.depth, spool_bytes: spool.bytes, agent_channel: parts.agentState() }];
   }
 
   return createServer((req, res) => {
@@ -82,6 +121,17 @@ function readJson(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   });
 }
 
+function withDeadline(outcome: Promise<Outcome>, deadlineMs: number): Promise<Outcome | undefined> {
+  if (deadlineMs <= 0) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), deadlineMs);
+    void outcome.then((answer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+}
+
 function writeJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
@@ -94,14 +144,17 @@ function writeError(res: ServerResponse, error: unknown, log: Logger): void {
     log.debug("request refused", { code: error.entry.code });
     return writeJson(res, error.entry.status, errorBody(error.entry, error.detail));
   }
-  if (error instanceof GatewayRejected) {
-    // The worker's own error body is already in the catalog's shape.
-    return writeJson(res, error.status, error.body);
+  if (error instanceof ImageFileError) {
+    log.debug("request refused", { code: ERRORS.invalidImage.code });
+    return writeJson(res, ERRORS.invalidImage.status, errorBody(ERRORS.invalidImage, error.message));
   }
-  if (error instanceof GatewayUnavailable) {
-    log.warn("gateway unavailable", { error: error.message });
-    const entry = error.timedOut ? ERRORS.gatewayTimeout : ERRORS.gatewayUnreachable;
-    return writeJson(res, entry.status, errorBody(entry, error.message));
+  if (error instanceof SpoolFullError) {
+    log.warn("spool full: dispatch refused", { maxBytes: error.maxBytes });
+    return writeJson(res, ERRORS.spoolFull.status, errorBody(ERRORS.spoolFull, error.message));
+  }
+  if (error instanceof SpoolWriteError) {
+    log.error("spool write failed: dispatch refused", { reason: error.reason });
+    return writeJson(res, ERRORS.spoolFull.status, errorBody(ERRORS.spoolFull, error.message));
   }
   log.error("request failed", { error: errorMessage(error) });
   writeJson(res, 500, errorBody(ERRORS.internal));

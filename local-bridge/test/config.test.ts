@@ -1,5 +1,13 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_WS_DISPATCH_SOCKET, SETTINGS, loadBridgeConfig } from "../src/config.js";
+import {
+  ConfigError,
+  DEFAULT_WS_DISPATCH_SOCKET,
+  SETTINGS,
+  loadBridgeConfig,
+  loadClientConfig,
+  settingsHelp,
+} from "../src/config.js";
 
 const token = "t".repeat(32);
 
@@ -27,5 +35,40 @@ describe("loadBridgeConfig", () => {
     for (const name of ["WS_DISPATCH_SOCKET", "WS_DISPATCH_SOCKET_GROUP", "GATEWAY_URL", "BRIDGE_TOKEN", "LOG_LEVEL"]) {
       expect(documented).toContain(name);
     }
+  });
+
+  it("has a README row with the same default for every setting", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const setting of SETTINGS) {
+      expect(readme).toMatch(new RegExp(`\\|\\s*\`${setting.env}\`\\s*\\|\\s*\`${escape(setting.default)}\`\\s*\\|`));
+    }
+  });
+
+  it("splits SCRIPTS_COMMAND into an argument array and refuses bad values", () => {
+    expect(loadBridgeConfig({ BRIDGE_TOKEN: token }).scriptsCommand).toEqual([
+      "sudo",
+      "-n",
+      "-u",
+      "{user}",
+      "/usr/local/bin/notify-scripts",
+    ]);
+    expect(() => loadBridgeConfig({ BRIDGE_TOKEN: token, AGENT_CHANNEL: "maybe" })).toThrow(/AGENT_CHANNEL/);
+    expect(() => loadBridgeConfig({ BRIDGE_TOKEN: token, FORWARD_BATCH_MAX_ENTRIES: "101" })).toThrow(/at most 100/);
+    expect(() => loadBridgeConfig({ BRIDGE_TOKEN: token, SPOOL_MAX_BYTES: "-1" })).toThrow(/SPOOL_MAX_BYTES/);
+  });
+
+  it("needs no secret for the socket clients and expands ~ to the home directory", () => {
+    const config = loadClientConfig({}, "/home/alice");
+    expect(config.scriptsDir).toBe("/home/alice/user/notifications");
+    expect(config.stateDir).toBe("/home/alice/.notifications/state");
+    expect(config.scriptTimeoutMs).toBe(60_000);
+    expect(() => loadClientConfig({ SCRIPT_TIMEOUT_SECONDS: "0" })).toThrow(/SCRIPT_TIMEOUT_SECONDS/);
+  });
+
+  it("shows each command only the settings it reads", () => {
+    expect(settingsHelp("cron")).toContain("NOTIFY_SCRIPTS_DIR");
+    expect(settingsHelp("cron")).not.toContain("BRIDGE_TOKEN");
+    expect(settingsHelp("serve")).toContain("SPOOL_DIR");
   });
 });

@@ -30,6 +30,9 @@ export const ERRORS = {
   invalidDispatch: { code: 40003, status: 400, message: "invalid dispatch" },
   invalidRequest: { code: 40004, status: 400, message: "invalid request" },
   invalidFrame: { code: 40005, status: 400, message: "invalid frame" },
+  missingScriptName: { code: 40009, status: 400, message: "Missing 'name' field" }, // legacy
+  invalidScriptName: { code: 40010, status: 400, message: "invalid script name" },
+  invalidImage: { code: 40011, status: 400, message: "invalid image" },
   tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
   tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
   desktopNotLinked: { code: 40006, status: 400, message: "Desktop app is not linked." }, // legacy
@@ -50,6 +53,7 @@ export const ERRORS = {
   },
   accessDenied: { code: 40306, status: 403, message: "forbidden: Cloudflare Access token invalid" },
   bridgeUnauthorized: { code: 40101, status: 401, message: "unauthorized: missing or invalid bridge token" },
+  invalidImageSignature: { code: 40307, status: 403, message: "forbidden: image link invalid or expired" },
   originForbidden: {
     code: 40301,
     status: 403,
@@ -67,6 +71,7 @@ export const ERRORS = {
   },
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
   internal: { code: 50001, status: 500, message: "internal error" },
+  scriptFailed: { code: 50002, status: 500, message: "Script '{name}' failed or not found" }, // legacy
   identityProviderFailed: { code: 50202, status: 502, message: "identity provider error" },
   signInNotConfigured: {
     code: 50301,
@@ -74,13 +79,25 @@ export const ERRORS = {
     message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see README, Sign-in)",
   },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
+  spoolFull: { code: 50302, status: 503, message: "limit reached: the bridge's spool is full, retry later" },
+  agentUnavailable: {
+    code: 50303,
+    status: 503,
+    message: "unavailable: no bridge is connected to run scripts (start analyst-bridge with AGENT_CHANNEL=on)",
+  },
   gatewayTimeout: { code: 50401, status: 504, message: "gateway timeout" },
+  agentTimeout: { code: 50402, status: 504, message: "timeout: the bridge did not answer in time" },
 } as const satisfies Record<string, ErrorEntry>;
 export type ErrorName = keyof typeof ERRORS;
 
 /** The body for an error, with an optional detail after the catalog message. */
 export function errorBody(entry: ErrorEntry, detail?: string): ErrorBody {
   return { error: detail ? `${entry.message}: ${detail}` : entry.message, code: entry.code };
+}
+
+/** The body of an entry whose message has `{placeholders}` (legacy texts with a name in them). */
+export function errorBodyWith(entry: ErrorEntry, values: Record<string, string>): ErrorBody {
+  return { error: entry.message.replace(/\{(\w+)\}/g, (match, key: string) => values[key] ?? match), code: entry.code };
 }
 
 /** One line naming each problem of a failed validation, with its path. */

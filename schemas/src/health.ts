@@ -8,6 +8,21 @@ export const HealthResponse = z
     users: z
       .record(z.string(), z.number().int().min(1))
       .meta({ description: "Open sockets per user with at least one." }),
+    spool_depth: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: "Bridge only: accepted dispatches not yet acknowledged by the worker." }),
+    spool_bytes: z.number().int().min(0).optional().meta({ description: "Bridge only: size of the spool on disk." }),
+    agent_channel: z
+      .enum(["connected", "connecting", "off"])
+      .optional()
+      .meta({ description: "Bridge only: state of the outbound agent WebSocket (scripts on demand)." }),
+    worker_reachable: z
+      .boolean()
+      .optional()
+      .meta({ description: "Bridge only: the worker answered this health check; counts are 0 when not." }),
   })
   .meta({ id: "HealthResponse", title: "HealthResponse" });
 export type HealthResponse = z.infer<typeof HealthResponse>;

@@ -1,4 +1,14 @@
 import type { z } from "zod";
+import {
+  AgentRequestFrame,
+  AgentResponseFrame,
+  ScriptInfo,
+  ScriptList,
+  ScriptOutput,
+  ScriptRunRequest,
+} from "./agent.js";
+import { SignedImageUrlsRequest, SignedImageUrlsResponse } from "./images.js";
+import { DispatchQueuedResponse, LocalDispatchRequest } from "./local-dispatch.js";
 import { DesktopAuthorizeResponse, DesktopRefreshResponse, DesktopUnlinkResponse, LinkState } from "./desktop-auth.js";
 import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
 import {
@@ -41,6 +51,16 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   PingFrame,
   PongFrame,
   NotificationFrame,
+  LocalDispatchRequest,
+  DispatchQueuedResponse,
+  SignedImageUrlsRequest,
+  SignedImageUrlsResponse,
+  AgentRequestFrame,
+  AgentResponseFrame,
+  ScriptInfo,
+  ScriptList,
+  ScriptRunRequest,
+  ScriptOutput,
   DesktopAuthorizeResponse,
   DesktopRefreshResponse,
   DesktopUnlinkResponse,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const BRIDGE_CLI = fileURLToPath(new URL("../../local-bridge/dist/cli.js", import.meta.url));
@@ -15,13 +15,35 @@ export interface Bridge {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the built bridge as a real process serving a real Unix socket. */
+/** Bridges still running; a test that fails before stopping its bridge must not leave it behind. */
+const running = new Set<ChildProcess>();
+
+/** Kills every bridge a test file left running (test/setup.ts calls it after each file). */
+export async function killLeftoverBridges(): Promise<void> {
+  const exits = [...running].map((child) => new Promise((resolve) => child.once("exit", resolve)));
+  for (const child of running) child.kill("SIGKILL");
+  await Promise.all(exits);
+}
+
+/**
+ * Runs the built bridge as a real process serving a real Unix socket, with a
+ * spool of its own beside the socket unless `env.SPOOL_DIR` names one, and
+ * the agent channel off unless `env.AGENT_CHANNEL` turns it on.
+ */
 export async function startBridge(env: Record<string, string>, socketPath?: string): Promise<Bridge> {
   const path = socketPath ?? join(mkdtempSync(join(tmpdir(), "bridge-")), "ws.sock");
   const child = spawn(process.execPath, [BRIDGE_CLI, "serve"], {
-    env: { PATH: process.env.PATH, WS_DISPATCH_SOCKET: path, ...env },
+    env: {
+      PATH: process.env.PATH,
+      WS_DISPATCH_SOCKET: path,
+      SPOOL_DIR: join(dirname(path), "spool"),
+      AGENT_CHANNEL: "off",
+      ...env,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const logs: Array<Record<string, unknown>> = [];
   let buffered = "";
   child.stderr!.on("data", (chunk: Buffer) => {
@@ -53,6 +75,19 @@ export async function startBridge(env: Record<string, string>, socketPath?: stri
       return exited;
     },
   };
+}
+
+/** A bridge in front of `gateway`, waiting up to 5 s for the worker's answer (so tests see it). */
+export function startBridgeFor(
+  gateway: { url: URL; bridgeToken: string },
+  env: Record<string, string> = {},
+): Promise<Bridge> {
+  return startBridge({
+    GATEWAY_URL: gateway.url.href,
+    BRIDGE_TOKEN: gateway.bridgeToken,
+    DISPATCH_SYNC_DEADLINE_MS: "5000",
+    ...env,
+  });
 }
 
 export interface SocketResponse {

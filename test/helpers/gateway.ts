@@ -16,13 +16,23 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Loopback port; 0 (default) picks a free one. A restart passes the old port. */
+  port?: number;
+  /** Directory for Durable Object and R2 state, so it survives a restart; none by default. */
+  persistDir?: string;
+  /** Secrets of an earlier start, so a restarted worker accepts the same tokens. */
+  secrets?: { jwtSecret: string; bridgeToken: string };
+}
+
 /**
- * Starts the real worker (wrangler.toml, workerd) on a free loopback port
- * with fresh secrets and no persisted state; `vars` override settings.
+ * Starts the real worker (wrangler.toml, workerd) on a loopback port with
+ * fresh secrets and, unless `persistDir` is given, no persisted state;
+ * `vars` override settings.
  */
-export async function startGateway(vars: Record<string, string> = {}): Promise<Gateway> {
-  const jwtSecret = randomBytes(32).toString("hex");
-  const bridgeToken = randomBytes(32).toString("hex");
+export async function startGateway(vars: Record<string, string> = {}, options: GatewayOptions = {}): Promise<Gateway> {
+  const jwtSecret = options.secrets?.jwtSecret ?? randomBytes(32).toString("hex");
+  const bridgeToken = options.secrets?.bridgeToken ?? randomBytes(32).toString("hex");
   const bindings: Record<string, { type: "plain_text" | "secret_text"; value: string }> = {
     DESKTOP_JWT_SECRET: { type: "secret_text", value: jwtSecret },
     BRIDGE_TOKEN: { type: "secret_text", value: bridgeToken },
@@ -33,9 +43,9 @@ export async function startGateway(vars: Record<string, string> = {}): Promise<G
     envFiles: [],
     bindings,
     dev: {
-      server: { hostname: "127.0.0.1", port: 0 },
+      server: { hostname: "127.0.0.1", port: options.port ?? 0 },
       inspector: false,
-      persist: false,
+      persist: options.persistDir ?? false,
       logLevel: (process.env.TEST_WRANGLER_LOG_LEVEL as "warn" | undefined) ?? "warn",
       watch: false,
     },

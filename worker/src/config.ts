@@ -21,6 +21,12 @@ export const DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS = 7;
 export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
+/** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
+export const DEFAULT_AGENT_REQUEST_TIMEOUT_MS = 75_000;
+/** A chart PNG; the bridge's IMAGE_MAX_BYTES must not be larger. */
+export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
+/** Signed image links are for showing a notification now, not for sharing: 15 min. */
+export const DEFAULT_IMAGE_URL_TTL_SECONDS = 900;
 /** Client frames are auth, pong and small commands; 16 KiB leaves room for a token. */
 export const DEFAULT_WS_FRAME_LIMIT_BYTES = 16_384;
 /** Notifications kept per user, with read state; older ones are pruned. */
@@ -77,6 +83,9 @@ export interface Config {
   readonly authTimeoutMs: number;
   readonly dispatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
+  readonly agentRequestTimeoutMs: number;
+  readonly imageMaxBytes: number;
+  readonly imageUrlTtlSeconds: number;
   readonly inboxLimit: number;
   readonly inboxRememberedIds: number;
   readonly apiBodyLimitBytes: number;
@@ -142,6 +151,12 @@ export function loadConfig(env: Env): Config {
       min: 1024,
       integer: true,
     }),
+    agentRequestTimeoutMs: number(env, "AGENT_REQUEST_TIMEOUT_MS", DEFAULT_AGENT_REQUEST_TIMEOUT_MS, {
+      min: 10,
+      integer: true,
+    }),
+    imageMaxBytes: number(env, "IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES, { min: 1024, integer: true }),
+    imageUrlTtlSeconds: number(env, "IMAGE_URL_TTL_SECONDS", DEFAULT_IMAGE_URL_TTL_SECONDS, { min: 1, integer: true }),
     inboxLimit: number(env, "INBOX_LIMIT", DEFAULT_INBOX_LIMIT, { min: 1, integer: true }),
     inboxRememberedIds: number(env, "INBOX_REMEMBERED_IDS", DEFAULT_INBOX_REMEMBERED_IDS, { min: 0, integer: true }),
     apiBodyLimitBytes: number(env, "API_BODY_LIMIT_BYTES", DEFAULT_API_BODY_LIMIT_BYTES, { min: 1024, integer: true }),

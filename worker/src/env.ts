@@ -1,3 +1,4 @@
+import type { BridgeAgent } from "./bridge-agent.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import type { UserAccount } from "./user-account.js";
 import type { UserInbox } from "./user-inbox.js";
@@ -6,6 +7,9 @@ import type { UserInbox } from "./user-inbox.js";
 export interface Env {
   USER_INBOX: DurableObjectNamespace<UserInbox>;
   CONNECTION_REGISTRY: DurableObjectNamespace<ConnectionRegistry>;
+  BRIDGE_AGENT: DurableObjectNamespace<BridgeAgent>;
+  /** Chart images, keyed `<username>/<name>.png`. */
+  IMAGES: R2Bucket;
   USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
   DESKTOP_JWT_SECRET?: string;
   BRIDGE_TOKEN?: string;
@@ -19,6 +23,9 @@ export interface Env {
   AUTH_TIMEOUT_SECONDS?: string;
   DISPATCH_BODY_LIMIT_BYTES?: string;
   WS_FRAME_LIMIT_BYTES?: string;
+  AGENT_REQUEST_TIMEOUT_MS?: string;
+  IMAGE_MAX_BYTES?: string;
+  IMAGE_URL_TTL_SECONDS?: string;
   INBOX_LIMIT?: string;
   INBOX_REMEMBERED_IDS?: string;
   API_BODY_LIMIT_BYTES?: string;

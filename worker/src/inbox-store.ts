@@ -1,4 +1,5 @@
 import type { InboxNotification, Notification } from "@analyst-notifications/schemas";
+import { imageNameFromUrl } from "./images.js";
 
 export interface StoreResult {
   seq: number;
@@ -23,6 +24,9 @@ type Row = { seq: number; body: string; read: number };
  * `rememberedIds`) so a late retry of the same id stays a duplicate.
  */
 export class InboxStore {
+  /** Chart images of notifications removed since the last drainRemovedImages(). */
+  private removedImages: string[] = [];
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly limits: { inboxLimit: number; rememberedIds: number },
@@ -132,10 +136,13 @@ export class InboxStore {
     const deleted: string[] = [];
     for (const id of new Set(ids)) {
       const row = this.sql
-        .exec<{ id: string; seq: number }>("DELETE FROM notifications WHERE id = ? RETURNING id, seq", id)
+        .exec<{ id: string; seq: number; body: string }>(
+          "DELETE FROM notifications WHERE id = ? RETURNING id, seq, body",
+          id,
+        )
         .toArray()[0];
       if (row) {
-        this.remember(row.id, row.seq);
+        this.forget(row);
         deleted.push(row.id);
       }
     }
@@ -145,15 +152,27 @@ export class InboxStore {
   /** Keeps the newest `inboxLimit`; older ones are dropped but their ids remembered. */
   private prune(): string[] {
     const pruned = this.sql
-      .exec<{ id: string; seq: number }>(
+      .exec<{ id: string; seq: number; body: string }>(
         `DELETE FROM notifications WHERE seq <= (
            SELECT seq FROM notifications ORDER BY seq DESC LIMIT 1 OFFSET ?
-         ) RETURNING id, seq`,
+         ) RETURNING id, seq, body`,
         this.limits.inboxLimit,
       )
       .toArray();
-    for (const row of pruned) this.remember(row.id, row.seq);
+    for (const row of pruned) this.forget(row);
     return pruned.map((row) => row.id);
+  }
+
+  /** The names of chart images whose notifications are gone; the caller deletes them from R2. */
+  drainRemovedImages(): string[] {
+    return this.removedImages.splice(0);
+  }
+
+  /** A removed row: its id stays a duplicate, its image is to be deleted. */
+  private forget(row: { id: string; seq: number; body: string }): void {
+    this.remember(row.id, row.seq);
+    const image = imageNameFromUrl((JSON.parse(row.body) as Notification).image_url);
+    if (image) this.removedImages.push(image);
   }
 
   private remember(id: string, seq: number): void {

@@ -8,12 +8,15 @@ import {
   handleBridgeHealth,
   handleBridgeInboxGet,
 } from "./handlers/bridge.js";
+import { handleBridgeAgent } from "./handlers/bridge-agent.js";
+import { handleBridgeImagePut, handleImageGet, handleImageSignedUrls } from "./handlers/images.js";
 import {
   handleNotificationDelete,
   handleNotificationsList,
   handleNotificationsRead,
   handleNotificationsUnread,
 } from "./handlers/inbox.js";
+import { handleScriptsList, handleScriptsRun } from "./handlers/scripts.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./cors.js";
 import { createLogger, errorMessage } from "./log.js";
@@ -36,6 +39,7 @@ import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut 
 
 export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
+export { BridgeAgent } from "./bridge-agent.js";
 export { UserAccount } from "./user-account.js";
 
 /** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
@@ -50,6 +54,12 @@ export const PATHS = {
   bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
   bridgeHealth: "/bridge/v1/health",
   bridgeInbox: "/bridge/v1/inbox/:user",
+  bridgeAgent: "/bridge/v1/agent",
+  bridgeImage: "/bridge/v1/images/:user/:name",
+  image: "/api/notifications/images/:name",
+  imageSignedUrls: "/api/notifications/images/signed-urls",
+  scripts: "/api/desktop/scripts",
+  scriptsRun: "/api/desktop/scripts/run",
   ...SIGNIN_PATHS,
 } as const;
 
@@ -81,6 +91,12 @@ router
   .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
   .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
   .get(PATHS.bridgeInbox, ensureBridgeToken, handleBridgeInboxGet)
+  .get(PATHS.bridgeAgent, ensureBridgeToken, handleBridgeAgent)
+  .put(PATHS.bridgeImage, ensureBridgeToken, handleBridgeImagePut)
+  .post(PATHS.imageSignedUrls, ensureUserToken, handleImageSignedUrls)
+  .get(PATHS.image, handleImageGet)
+  .get(PATHS.scripts, ensureUserToken, handleScriptsList)
+  .post(PATHS.scriptsRun, ensureUserToken, handleScriptsRun)
   .get(PATHS.signIn, handleSignInPage)
   .get(PATHS.signInCallback, handleSignInCallback)
   .post(PATHS.devSignIn, handleDevSignIn)

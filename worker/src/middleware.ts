@@ -53,9 +53,9 @@ export async function ensureUserToken(request: IRequest, env: Env): Promise<void
 
 /**
  * Reads a body with a byte cap, so a huge or endless body is refused with 413
- * before it is buffered whole. Invalid UTF-8 is refused too.
+ * before it is buffered whole.
  */
-export async function readTextBody(request: Request | IRequest, limitBytes: number): Promise<string> {
+export async function readBodyBytes(request: Request | IRequest, limitBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > limitBytes) throw new ApiError(ERRORS.bodyTooLarge, `the limit is ${limitBytes} bytes`);
   const reader = (request.body as ReadableStream<Uint8Array> | null)?.getReader();
@@ -79,6 +79,12 @@ export async function readTextBody(request: Request | IRequest, limitBytes: numb
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return bytes;
+}
+
+/** Reads a text body with a byte cap (readBodyBytes); invalid UTF-8 is refused too. */
+export async function readTextBody(request: Request | IRequest, limitBytes: number): Promise<string> {
+  const bytes = await readBodyBytes(request, limitBytes);
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {

@@ -18,6 +18,7 @@ import {
 import { loadConfig, type Config } from "./config.js";
 import { connectionRegistry } from "./connection-registry.js";
 import type { Env } from "./env.js";
+import { deleteUserImages } from "./images.js";
 import { InboxStore } from "./inbox-store.js";
 import { createLogger, errorMessage, type Logger } from "./log.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -215,6 +216,7 @@ export class UserInbox extends DurableObject<Env> {
     const retryAfterSeconds = this.dispatchRate.take();
     if (retryAfterSeconds > 0) return { rateLimited: true, retryAfterSeconds };
     const { seq } = this.store.append(notification);
+    this.deleteRemovedImages();
     let sent = 0;
     // Sockets are found by protocol tag: no attachment is deserialized on the hot path.
     const v2Sockets = this.openSockets(PROTOCOL_TAG.v2);
@@ -243,8 +245,21 @@ export class UserInbox extends DurableObject<Env> {
 
   private onDelete(ids: string[], origin?: WebSocket): InboxChangeResponse {
     const deleted = this.store.delete(ids);
+    this.deleteRemovedImages();
     if (deleted.length > 0) this.broadcastV2(JSON.stringify({ type: "deleted", ids: deleted }), origin);
     return this.changeResponse(deleted.length);
+  }
+
+  /** Chart images go with their pruned or deleted notifications (R2, after the reply). */
+  private deleteRemovedImages(): void {
+    const names = this.store.drainRemovedImages();
+    const username = this.ctx.id.name; // set: objects are addressed by name (userInbox)
+    if (names.length === 0 || username === undefined) return;
+    this.ctx.waitUntil(
+      deleteUserImages(this.env, username, names).catch((error: unknown) =>
+        this.log.error("UserInbox deleteUserImages failed", { error: errorMessage(error) }),
+      ),
+    );
   }
 
   /** read / unread / deleted from a v2 client: applied, then echoed to the user's other sockets. */

@@ -1,0 +1,48 @@
+import { newNotificationId, toLegacyTimestamp, type ParsedDispatchRequest } from "@analyst-notifications/schemas";
+import type { BridgeConfig } from "./config.js";
+import type { Forwarder, Outcome } from "./forwarder.js";
+import { readPngFile } from "./image-file.js";
+import type { Spool, SpoolEntry } from "./spool.js";
+
+/** Where the worker serves a stored image; the same path legacy clients know. */
+export const IMAGE_URL_PREFIX = "/api/notifications/images/";
+
+/**
+ * The one durable path into the bridge, for socket dispatches and scripts run
+ * on demand alike: check the image, fill in id and timestamp (so every retry
+ * carries the same ones), write to the spool, then queue for the worker.
+ * Throws ImageFileError or SpoolFullError before anything is queued.
+ */
+export class Intake {
+  constructor(
+    private readonly spool: Spool,
+    private readonly forwarder: Forwarder,
+    private readonly config: BridgeConfig,
+  ) {}
+
+  async accept(
+    request: ParsedDispatchRequest,
+    imagePath?: string,
+  ): Promise<{ entry: SpoolEntry; outcome: Promise<Outcome> }> {
+    const notification = {
+      ...request.notification,
+      id: request.notification.id ?? newNotificationId(),
+      timestamp: request.notification.timestamp ?? toLegacyTimestamp(new Date()),
+    };
+    let image: string | undefined;
+    if (imagePath !== undefined) {
+      const png = await readPngFile(imagePath, this.config.imageMaxBytes);
+      image = `${newNotificationId()}.png`;
+      await this.spool.storeImage(image, png);
+      notification.image_url = `${IMAGE_URL_PREFIX}${image}`;
+    }
+    let entry: SpoolEntry;
+    try {
+      entry = await this.spool.append({ user: request.user, notification, ...(image ? { image } : {}) });
+    } catch (error) {
+      if (image) this.spool.discardImage(image);
+      throw error;
+    }
+    return { entry, outcome: this.forwarder.submit(entry) };
+  }
+}
