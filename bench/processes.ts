@@ -125,6 +125,7 @@ export async function startOurs(options: {
     env: {
       PATH: process.env.PATH,
       WS_DISPATCH_SOCKET: dispatchSocket,
+      SPOOL_DIR: join(dir, "spool"),
       GATEWAY_URL: `http://127.0.0.1:${port}`,
       BRIDGE_TOKEN: options.bridgeToken,
       LOG_LEVEL: "warn",
