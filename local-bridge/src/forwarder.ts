@@ -1,7 +1,7 @@
 import type { DispatchBatchResponse } from "@analyst-notifications/schemas";
 import { backoffDelayMs } from "./backoff.js";
 import type { BridgeConfig } from "./config.js";
-import { GatewayRejected, GatewayUnavailable, type GatewayClient } from "./gateway-client.js";
+import { GatewayRejected, type GatewayClient } from "./gateway-client.js";
 import { errorMessage, type Logger } from "./log.js";
 import type { Spool, SpoolEntry } from "./spool.js";
 import { readFile } from "node:fs/promises";
@@ -37,8 +37,6 @@ export class Forwarder {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
-  /** Whether the last call to the worker succeeded; undefined before the first. */
-  reachable: boolean | undefined;
 
   constructor(
     private readonly spool: Spool,
@@ -124,9 +122,7 @@ export class Forwarder {
         batch.map((item) => ({ user: item.entry.user, notification: item.entry.notification })),
       );
       results = response.results;
-      this.reachable = true;
     } catch (error) {
-      this.reachable = !(error instanceof GatewayUnavailable);
       this.retryLater(error);
       return;
     }

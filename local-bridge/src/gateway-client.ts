@@ -1,14 +1,8 @@
-import type {
-  DispatchBatchResponse,
-  DispatchResponse,
-  HealthResponse,
-  ParsedDispatchRequest,
-} from "@analyst-notifications/schemas";
+import type { DispatchBatchResponse, HealthResponse, ParsedDispatchRequest } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
 
 /** Paths of the worker's bridge API; the worker's PATHS table has the same strings. */
 export const GATEWAY_PATHS = {
-  dispatch: "/bridge/v1/dispatch",
   dispatchBatch: "/bridge/v1/dispatch/batch",
   health: "/bridge/v1/health",
   agent: "/bridge/v1/agent",
@@ -40,10 +34,6 @@ export class GatewayUnavailable extends Error {
 /** Calls the worker's bridge API with the service secret. */
 export class GatewayClient {
   constructor(private readonly config: BridgeConfig) {}
-
-  dispatch(request: ParsedDispatchRequest): Promise<DispatchResponse> {
-    return this.call<DispatchResponse>("POST", GATEWAY_PATHS.dispatch, request);
-  }
 
   dispatchBatch(dispatches: ParsedDispatchRequest[]): Promise<DispatchBatchResponse> {
     return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.dispatchBatch, { dispatches });

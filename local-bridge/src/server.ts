@@ -8,7 +8,7 @@ import {
 } from "@analyst-notifications/schemas";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BridgeConfig } from "./config.js";
-import type { Forwarder, Outcome } from "./forwarder.js";
+import type { Outcome } from "./forwarder.js";
 import type { GatewayClient } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
 import type { Intake } from "./intake.js";
@@ -21,7 +21,6 @@ export interface BridgeParts {
   log: Logger;
   gateway: GatewayClient;
   spool: Spool;
-  forwarder: Forwarder;
   intake: Intake;
   agentState: () => NonNullable<HealthResponse["agent_channel"]>;
 }

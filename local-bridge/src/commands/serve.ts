@@ -49,7 +49,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
   forwarder.load(pending);
   const intake = new Intake(spool, forwarder, config);
   const agent = new AgentChannel(config, intake, log);
-  const server = createBridgeServer({ config, log, gateway, spool, forwarder, intake, agentState: () => agent.state });
+  const server = createBridgeServer({ config, log, gateway, spool, intake, agentState: () => agent.state });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.socketPath, () => resolve());
