@@ -35,6 +35,7 @@ export class Fleet {
   readonly latencies: number[] = [];
   duplicates = 0;
   deliveries = 0;
+  failedConnects = 0;
   private readonly tokens = new Map<string, string>();
 
   constructor(
@@ -62,7 +63,12 @@ export class Fleet {
           const user = jobs[next++]!;
           const socket = new BenchSocket(this, user);
           const t0 = performance.now();
-          await socket.open(await this.token(user));
+          try {
+            await socket.open(await this.token(user));
+          } catch {
+            this.failedConnects += 1; // reported: a gateway that refuses sockets under load
+            continue;
+          }
           times.push(performance.now() - t0);
           this.sockets.set(user, [...(this.sockets.get(user) ?? []), socket]);
         }
@@ -153,14 +159,11 @@ export class BenchSocket {
       ws.once("open", () => {
         if (!v2) ws.send(JSON.stringify({ type: "auth", token }));
       });
-      ws.once("error", reject);
+      ws.on("error", reject); // rejecting twice is harmless; an unheard error would crash the run
       ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
       ws.on("message", (data) => {
         const text = data.toString();
-        if (text.startsWith('{"type":"auth_ok"')) {
-          ws.on("error", () => undefined); // later errors end in "close"; the run counts what was lost
-          return resolve();
-        }
+        if (text.startsWith('{"type":"auth_ok"')) return resolve();
         if (text === '{"type":"ping"}') return ws.send('{"type":"pong"}');
         if (!text.startsWith('{"type":"notification"')) {
           if (text.startsWith('{"type":"auth_error"')) reject(new Error(text));

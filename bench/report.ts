@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { createRequire } from "node:module";
 import type { CapacityResult, DeliveryResult, ResumeResult, Scale, StormResult } from "./scenarios.js";
 
@@ -32,7 +32,10 @@ export function writeResults(path: string, results: unknown[], scale: Scale): vo
     "",
     `Written by \`npm run bench${scale.quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}.`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${mb(totalmem())} RAM; Node ${process.version};`,
-    `wrangler ${version("wrangler")}, workerd ${version("workerd")}. Load generator, floor and gateway share the machine.`,
+    `wrangler ${version("wrangler")}, workerd ${version("workerd")}. Load generator, floor and gateway share the machine;`,
+    `load average when written: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(", ")} (anything above 0 is other work on the same two cores).`,
     "",
     '"ours" = dispatch over the Unix socket → bridge → worker (workerd) → user\'s Durable Object (SQLite',
     'write before fan-out) → sockets. "floor" = a minimal legacy gateway in one Node process (no storage).',
@@ -49,11 +52,11 @@ export function writeResults(path: string, results: unknown[], scale: Scale): vo
     "",
     "## Capacity (idle sockets)",
     "",
-    "| target | protocol | sockets | connect p50 ms | p99 ms | all connected s | bytes per socket | RSS after |",
-    "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+    "| target | protocol | sockets | failed | connect p50 ms | p99 ms | all connected s | bytes per socket | RSS after |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ...capacityRows.map(
       (r) =>
-        `| ${r.target} | ${r.protocol} | ${r.sockets} | ${r.connectMs.p50} | ${r.connectMs.p99} | ${r.connectAllSeconds} | ${Object.entries(
+        `| ${r.target} | ${r.protocol} | ${r.sockets} | ${r.failedConnects} | ${r.connectMs.p50} | ${r.connectMs.p99} | ${r.connectAllSeconds} | ${Object.entries(
           r.bytesPerSocket,
         )
           .map(([role, b]) => `${role} ${kb(b)}`)
@@ -79,6 +82,9 @@ export function writeResults(path: string, results: unknown[], scale: Scale): vo
     ...targetRows(delivery, capacityRows, resumeRow, stormRow),
     "",
   ];
+  // The hand-written analysis (why a target is or is not met) is kept beside and appended.
+  const analysis = new URL("./analysis.md", import.meta.url);
+  if (existsSync(analysis)) lines.push(readFileSync(analysis, "utf8").trim(), "");
   writeFileSync(path, `${lines.join("\n")}\n`);
 }
 

@@ -117,6 +117,7 @@ export interface CapacityResult {
   target: string;
   protocol: Protocol;
   sockets: number;
+  failedConnects: number;
   connectMs: Summary;
   connectAllSeconds: number;
   bytesPerSocket: Record<string, number>;
@@ -134,7 +135,7 @@ export async function capacity(target: Target, protocol: Protocol, { quick }: Sc
   const connectAllSeconds = (performance.now() - start) / 1000;
   await sleep(3000); // idle: let objects hibernate and allocations settle
   const after = memoryOf(target);
-  const sockets = names.length * 5;
+  const sockets = names.length * 5 - fleet.failedConnects;
   const bytesPerSocket: Record<string, number> = {};
   for (const role of Object.keys(after))
     bytesPerSocket[role] = Math.round((after[role]! - (before[role] ?? 0)) / sockets);
@@ -144,6 +145,7 @@ export async function capacity(target: Target, protocol: Protocol, { quick }: Sc
     target: target.name,
     protocol,
     sockets,
+    failedConnects: fleet.failedConnects,
     connectMs: summarize(times),
     connectAllSeconds: Math.round(connectAllSeconds * 1000) / 1000,
     bytesPerSocket,
