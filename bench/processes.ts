@@ -99,7 +99,7 @@ export async function startOurs(options: {
   let host: ChildProcess;
 
   const startHost = async () => {
-    host = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/gateway-host.ts")], {
+    host = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/gateway-host.ts")], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -1,6 +1,7 @@
 import { Action, ActionPanel, Icon, Toast, showToast } from "@raycast/api";
 import type { ApiClient } from "../api/client";
 import { runScript } from "../api/runScript";
+import { refreshMenuBarCommand } from "../hooks/useInbox";
 import { AuthRequiredError, getErrorMessage } from "../lib/errors";
 import type { NotificationScript } from "../lib/wire";
 import { SHORTCUTS } from "./NotificationActions";
@@ -14,6 +15,7 @@ export async function runScriptWithToast(client: ApiClient, name: string, onDone
     toast.title = `Ran ${name}`;
     toast.message = "Its result arrives as a notification";
     onDone();
+    await refreshMenuBarCommand();
   } catch (failure) {
     toast.style = Toast.Style.Failure;
     toast.title = `Failed to run ${name}`;

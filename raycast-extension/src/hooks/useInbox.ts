@@ -45,7 +45,7 @@ async function forgetStoredData(): Promise<void> {
 }
 
 /** Relaunches the menu-bar command so its count follows a change; it may be disabled. */
-async function refreshMenuBarCommand(): Promise<void> {
+export async function refreshMenuBarCommand(): Promise<void> {
   try {
     await launchCommand({ name: "menu-bar", type: LaunchType.Background });
   } catch {

@@ -177,4 +177,18 @@ describe("Analyst Notifications view (double of @raycast/api, real worker)", () 
       await account.unmount();
     }
   });
+
+  it("says which Claude Code path is wrong instead of opening a terminal", async () => {
+    usePreferences(harness.gateway, { claudePath: "/nope/claude" });
+    await signInAs(harness.gateway, "view-hal");
+    await dispatch(harness.gateway, "view-hal", { title: "Investigate me" });
+    harness.view = await render(launchInbox());
+    await waitFor(() => itemTitled(harness.view!, "Investigate me"));
+    await press(harness.view.action("Open in Claude Code", itemTitled(harness.view, "Investigate me")));
+    expect(raycast.toasts.at(-1)).toEqual({
+      style: "failure",
+      title: "Failed to open Claude Code",
+      message: "Claude Code was not found at /nope/claude: check the preference",
+    });
+  });
 });

@@ -64,6 +64,7 @@ describe("Run Notification Script with a connected bridge (double of @raycast/ap
 
       await press(harness.view.action("Run Script", churn));
       expect(raycast.toasts.at(-1)).toMatchObject({ style: "success", title: "Ran churn.py" });
+      expect(raycast.launches).toEqual([{ name: "menu-bar", type: "background" }]); // the bell follows
       const { client } = await clientFor(harness.gateway, "script-ben");
       const page = await getNotifications(client, { limit: 5 });
       expect(page.notifications.map((item) => [item.title, item.message])).toEqual([["Churn up", "3 accounts left"]]);
