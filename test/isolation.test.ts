@@ -6,7 +6,7 @@ import { bridgeDispatch, note, userApi } from "./helpers/api.js";
 import { startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { printing, waitForAgent, writeScript, writeScriptsHelper } from "./helpers/scripts.js";
-import { CookieJar, browserPost, sessionOf } from "./helpers/sign-in.js";
+import { browserPost, devSignIn } from "./helpers/sign-in.js";
 import { mintToken } from "./helpers/tokens.js";
 import { connectLegacy, connectV2, settle, type TestSocket } from "./helpers/ws-client.js";
 
@@ -180,19 +180,7 @@ describe("user A's token against B's scripts", () => {
 });
 
 describe("user A against B's link state", () => {
-  /** A's browser session through development sign-in. */
-  async function devSession(username: string) {
-    const jar = new CookieJar();
-    const response = await gateway.fetch("/auth/dev-login", {
-      method: "POST",
-      redirect: "manual",
-      headers: { Origin: gateway.url.origin, "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ username, next: "/desktop/link" }),
-    });
-    expect(response.status).toBe(303);
-    jar.store(response);
-    return sessionOf(gateway, jar);
-  }
+  const devSession = (username: string) => devSignIn(gateway, username);
 
   it("shows A's own state, by token and by session", async () => {
     // B's token was used, so B is linked; A's state is A's own.

@@ -3,12 +3,11 @@ import { bridgeDispatch, note, userApi } from "./helpers/api.js";
 import { socketRequest, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import {
-  CookieJar,
   RAYCAST_REDIRECT,
   browserPost,
   codeFrom,
+  devSignIn,
   pkcePair,
-  sessionOf,
   submitConsent,
   tokenFromAppUrl,
 } from "./helpers/sign-in.js";
@@ -41,15 +40,7 @@ afterAll(async () => {
 describe("logs at debug level", () => {
   it("contain none of the secrets and tokens of a whole session", async () => {
     const secrets: string[] = [gateway.jwtSecret, gateway.bridgeToken];
-    const jar = new CookieJar();
-    const signedIn = await gateway.fetch("/auth/dev-login", {
-      method: "POST",
-      redirect: "manual",
-      headers: { Origin: gateway.url.origin, "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ username: "lena", next: "/desktop/link" }),
-    });
-    jar.store(signedIn);
-    const session = await sessionOf(gateway, jar);
+    const session = await devSignIn(gateway, "lena");
     secrets.push(...session.cookie.split("; ").map((pair) => pair.slice(pair.indexOf("=") + 1)), session.csrf);
 
     const authorized = await browserPost(gateway, "/api/desktop/authorize", session);

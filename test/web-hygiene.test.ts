@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import {
-  CookieJar,
   RAYCAST_REDIRECT,
   browserPost,
   codeFrom,
+  devSignIn,
   pkcePair,
-  sessionOf,
   submitConsent,
   tokenFromAppUrl,
   type SignedInSession,
@@ -82,7 +81,7 @@ describe("security headers on every HTML page", () => {
   let session: SignedInSession;
   beforeAll(async () => {
     site = await startGateway({ DEV_SIGNIN_ENABLED: "true", AUTH_FAILURES_PER_ADDRESS: "1" });
-    session = await devSession(site, "hana");
+    session = await devSignIn(site, "hana");
   });
   afterAll(() => site?.stop());
 
@@ -109,7 +108,7 @@ describe("security headers on every HTML page", () => {
     [
       "the signed-out page",
       async () => {
-        const other = await devSession(site, "ivan");
+        const other = await devSignIn(site, "ivan");
         return site.fetch("/auth/logout", {
           method: "POST",
           headers: {
@@ -149,7 +148,7 @@ describe("security headers on every HTML page", () => {
   });
 
   it("marks every answer that carries a token no-store (authorize, refresh, OAuth token)", async () => {
-    const authorized = await browserPost(site, "/api/desktop/authorize", await devSession(site, "jana"));
+    const authorized = await browserPost(site, "/api/desktop/authorize", await devSignIn(site, "jana"));
     expect(authorized.status).toBe(200);
     expect(authorized.headers.get("Cache-Control")).toBe("no-store");
     const token = tokenFromAppUrl(((await authorized.json()) as { url: string }).url);
@@ -190,18 +189,4 @@ function expectSecureHtml(response: Response, status: number): void {
   expect(response.headers.get("Referrer-Policy")).toBe("same-origin");
   // Pages carry CSRF tokens, and the link page hands out desktop tokens.
   expect(response.headers.get("Cache-Control")).toBe("no-store");
-}
-
-/** A browser session through development sign-in, with its CSRF token. */
-async function devSession(site: Gateway, username: string): Promise<SignedInSession> {
-  const jar = new CookieJar();
-  const response = await site.fetch("/auth/dev-login", {
-    method: "POST",
-    redirect: "manual",
-    headers: { Origin: site.url.origin, "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username, next: "/desktop/link" }),
-  });
-  expect(response.status).toBe(303);
-  jar.store(response);
-  return sessionOf(site, jar);
 }
