@@ -157,7 +157,10 @@ export class BenchSocket {
       ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
       ws.on("message", (data) => {
         const text = data.toString();
-        if (text.startsWith('{"type":"auth_ok"')) return resolve();
+        if (text.startsWith('{"type":"auth_ok"')) {
+          ws.on("error", () => undefined); // later errors end in "close"; the run counts what was lost
+          return resolve();
+        }
         if (text === '{"type":"ping"}') return ws.send('{"type":"pong"}');
         if (!text.startsWith('{"type":"notification"')) {
           if (text.startsWith('{"type":"auth_error"')) reject(new Error(text));
