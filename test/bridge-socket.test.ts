@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -51,6 +51,25 @@ describe("the dispatch socket file", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/group no-such-group-here does not exist/);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it("refuses to start in a world-writable directory without the sticky bit, naming the fix", async () => {
+    const path = freshPath();
+    chmodSync(dirname(path), 0o777);
+    const run = spawnSync(process.execPath, [BRIDGE_CLI, "serve"], {
+      env: { ...env(), WS_DISPATCH_SOCKET: path, AGENT_CHANNEL: "off" },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/world-writable without the sticky bit.*chmod o-w/);
+    expect(existsSync(path)).toBe(false);
+
+    // With the sticky bit (as /tmp) only the owner may replace the socket: accepted.
+    chmodSync(dirname(path), 0o1777);
+    const bridge = await startBridge(env(), path);
+    expect(statSync(path).mode & 0o777).toBe(0o770);
+    await bridge.stop();
   });
 
   it("is removed on SIGINT too", async () => {

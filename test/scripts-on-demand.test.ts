@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { socketRequest, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
+import { printing, waitForAgent, writeScript, writeScriptsHelper } from "./helpers/scripts.js";
 import { mintToken } from "./helpers/tokens.js";
 import { connectLegacy } from "./helpers/ws-client.js";
 
@@ -15,37 +16,11 @@ let gateway: Gateway;
 let bridge: Bridge | undefined;
 let root: string;
 
-const HELPER = `import { existsSync, readdirSync } from "node:fs";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-const [root, user, verb, name] = process.argv.slice(2);
-const dir = join(root, user, "user", "notifications");
-if (verb === "list") {
-  const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".py")).sort() : [];
-  console.log(JSON.stringify(names.map((n) => ({ name: n, stem: n.slice(0, -3), last_run: null }))));
-} else if (verb === "run") {
-  const path = join(dir, name);
-  if (!existsSync(path)) { console.log(JSON.stringify({ error: "not found" })); process.exit(1); }
-  const run = spawnSync("python3", [path], { encoding: "utf8", cwd: join(root, user) });
-  if (run.status !== 0) { console.log(JSON.stringify({ error: "script failed" })); process.exit(1); }
-  process.stdout.write(run.stdout);
-} else {
-  process.exit(2);
-}
-`;
-
-function script(user: string, name: string, body: string): void {
-  const dir = join(root, user, "user", "notifications");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), body);
-}
-const printing = (output: unknown) => `print(${JSON.stringify(JSON.stringify(output))})\n`;
+const script = (user: string, name: string, body: string) => writeScript(root, user, name, body);
 
 beforeAll(async () => {
   gateway = await startGateway({ AGENT_REQUEST_TIMEOUT_MS: "8000" });
   root = mkdtempSync(join(tmpdir(), "homes-"));
-  const helper = join(root, "notify-scripts.mjs");
-  writeFileSync(helper, HELPER);
   script("alice", "alert.py", printing({ notify: true, title: "Churn up", message: "3 accounts" }));
   script("alice", "quiet.py", printing({ notify: false }));
   script("alice", "broken.py", "raise SystemExit(4)\n");
@@ -58,7 +33,7 @@ beforeAll(async () => {
     "env_check.py",
     'import json, os\nprint(json.dumps({"notify": True, "title": "env", "message": ",".join(sorted(k for k in os.environ if "TOKEN" in k or "SECRET" in k))}))\n',
   );
-  process.env.TEST_HELPER_COMMAND = `${process.execPath} ${helper} ${root} {user}`;
+  process.env.TEST_HELPER_COMMAND = writeScriptsHelper(root);
 });
 afterAll(async () => {
   await bridge?.stop();
@@ -90,17 +65,6 @@ async function startAgentBridge(): Promise<Bridge> {
   });
   await waitForAgent(started.socketPath);
   return started;
-}
-
-/** Until the bridge's health says its agent channel is connected (10 s at most). */
-async function waitForAgent(socketPath: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const health = (await socketRequest(socketPath, "GET", "/health")).body as Record<string, unknown>;
-    if (health.agent_channel === "connected") return;
-    if (Date.now() > deadline) throw new Error(`agent channel not connected: ${JSON.stringify(health)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe("scripts on demand", () => {

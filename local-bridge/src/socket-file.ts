@@ -1,5 +1,6 @@
-import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, unlinkSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { connect } from "node:net";
+import { dirname } from "node:path";
 
 /** Cron jobs and the web app reach the socket through group membership (legacy). */
 export const SOCKET_MODE = 0o770;
@@ -35,6 +36,36 @@ function isListening(path: string): Promise<boolean> {
 export function secureSocket(path: string, gid: number | undefined): void {
   chmodSync(path, SOCKET_MODE);
   if (gid !== undefined) chownSync(path, -1, gid);
+}
+
+/**
+ * What makes the socket unsafe after secureSocket, or undefined: a mode or
+ * group the filesystem did not take, or a directory where anyone may replace
+ * the socket with their own (world-writable without the sticky bit).
+ */
+export function socketPermissionProblem(
+  path: string,
+  socket: { mode: number; gid: number },
+  directory: { mode: number },
+  gid: number | undefined,
+): string | undefined {
+  const mode = socket.mode & 0o777;
+  if (mode !== SOCKET_MODE) {
+    return `${path} has mode 0${mode.toString(8)}, not 0770: the filesystem ignores chmod; put WS_DISPATCH_SOCKET on a local filesystem such as /run`;
+  }
+  if (gid !== undefined && socket.gid !== gid) {
+    return `${path} belongs to group ${socket.gid}, not ${gid}: the filesystem ignores chown; put WS_DISPATCH_SOCKET on a local filesystem such as /run`;
+  }
+  if ((directory.mode & 0o002) !== 0 && (directory.mode & 0o1000) === 0) {
+    return `${dirname(path)} is world-writable without the sticky bit, so anyone could replace the socket: chmod o-w ${dirname(path)} (or put WS_DISPATCH_SOCKET elsewhere)`;
+  }
+  return undefined;
+}
+
+/** Stats the socket and its directory; throws socketPermissionProblem's message. */
+export function verifySocketPermissions(path: string, gid: number | undefined): void {
+  const problem = socketPermissionProblem(path, statSync(path), statSync(dirname(path)), gid);
+  if (problem) throw new Error(problem);
 }
 
 /** The gid of a group given by name or number; throws naming the setting. */

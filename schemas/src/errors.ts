@@ -69,6 +69,11 @@ export const ERRORS = {
     status: 429,
     message: "limit reached: too many dispatches for this user, retry later",
   },
+  authFailuresLimited: {
+    code: 42903,
+    status: 429,
+    message: "limit reached: too many failed sign-ins from this address, retry later",
+  },
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
   internal: { code: 50001, status: 500, message: "internal error" },
   scriptFailed: { code: 50002, status: 500, message: "Script '{name}' failed or not found" }, // legacy

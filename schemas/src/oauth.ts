@@ -65,6 +65,8 @@ export const OAUTH_ERROR_CODES = [
   "access_denied",
   "unsupported_response_type",
   "server_error",
+  // §4.1.2.1; also answered with 429 by the token endpoint while a client address is limited.
+  "temporarily_unavailable",
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 

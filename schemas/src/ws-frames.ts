@@ -24,6 +24,8 @@ export const AUTH_ERROR_MESSAGES = {
   expectedAuth: "Expected auth message with token",
   invalidToken: "Invalid token",
   tooManyConnections: "Too many connections",
+  /** New: the client's address made too many failed attempts (closed with 4429). */
+  addressLimited: "Too many failed sign-ins from this address",
 } as const;
 
 /** Server → client, then the server closes the socket. */

@@ -23,6 +23,8 @@ export interface GatewayOptions {
   persistDir?: string;
   /** Secrets of an earlier start, so a restarted worker accepts the same tokens. */
   secrets?: { jwtSecret: string; bridgeToken: string };
+  /** wrangler's log level; "log" lets the worker's console lines through (tests capture console). */
+  logLevel?: "warn" | "log" | "debug";
 }
 
 /**
@@ -46,7 +48,7 @@ export async function startGateway(vars: Record<string, string> = {}, options: G
       server: { hostname: "127.0.0.1", port: options.port ?? 0 },
       inspector: false,
       persist: options.persistDir ?? false,
-      logLevel: (process.env.TEST_WRANGLER_LOG_LEVEL as "warn" | undefined) ?? "warn",
+      logLevel: options.logLevel ?? (process.env.TEST_WRANGLER_LOG_LEVEL as "warn" | undefined) ?? "warn",
       watch: false,
     },
   });

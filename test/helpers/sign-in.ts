@@ -100,6 +100,20 @@ export async function signedInSession(gateway: Gateway, provider: OidcProvider, 
   return sessionOf(gateway, jar);
 }
 
+/** A browser session through development sign-in (DEV_SIGNIN_ENABLED), with its CSRF token. */
+export async function devSignIn(gateway: Gateway, username: string): Promise<SignedInSession> {
+  const jar = new CookieJar();
+  const response = await gateway.fetch("/auth/dev-login", {
+    method: "POST",
+    redirect: "manual",
+    headers: { Origin: gateway.url.origin, "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username, next: "/desktop/link" }),
+  });
+  if (response.status !== 303) throw new Error(`dev sign-in failed: ${response.status} ${await response.text()}`);
+  jar.store(response);
+  return sessionOf(gateway, jar);
+}
+
 /** The session of a cookie jar, with the CSRF token from the link page. */
 export async function sessionOf(gateway: Gateway, jar: CookieJar): Promise<SignedInSession> {
   const page = await gateway.fetch("/desktop/link", { headers: { Cookie: jar.header() } });

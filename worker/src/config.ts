@@ -39,6 +39,10 @@ export const DEFAULT_INBOX_PAGE_SIZE = 50;
 export const DEFAULT_API_BODY_LIMIT_BYTES = 131_072;
 /** A runaway script, not a busy analyst: 10 a second sustained. 0 turns the limit off. */
 export const DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE = 600;
+/** Failed sign-ins and token presentations one client address may make per window; 0 turns the limit off. */
+export const DEFAULT_AUTH_FAILURES_PER_ADDRESS = 30;
+/** The window of AUTH_FAILURES_PER_ADDRESS: a guesser gets 30 tries a minute, a typo costs nothing. */
+export const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS = 60;
 /** Per-message logs only at debug: the hot path must not log. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 /** Sign-in forms and OAuth token requests are a few hundred bytes. */
@@ -92,6 +96,8 @@ export interface Config {
   readonly inboxPageSize: number;
   readonly allowedOrigins: readonly string[];
   readonly dispatchRatePerUserPerMinute: number;
+  readonly authFailuresPerAddress: number;
+  readonly authFailureWindowMs: number;
   readonly logLevel: LogLevel;
   /** OpenID Connect sign-in; off when OIDC_CLIENT_ID is empty. */
   readonly oidc: { issuer: string; clientId: string; clientSecret: string | undefined } | undefined;
@@ -171,6 +177,13 @@ export function loadConfig(env: Env): Config {
         integer: true,
       },
     ),
+    authFailuresPerAddress: number(env, "AUTH_FAILURES_PER_ADDRESS", DEFAULT_AUTH_FAILURES_PER_ADDRESS, {
+      min: 0,
+      integer: true,
+    }),
+    // Fractions are allowed so tests can run a window in milliseconds.
+    authFailureWindowMs:
+      number(env, "AUTH_FAILURE_WINDOW_SECONDS", DEFAULT_AUTH_FAILURE_WINDOW_SECONDS, { min: 0.01 }) * 1000,
     logLevel: logLevel(env.LOG_LEVEL),
     ...signInSettings(env),
     oauthRedirectUris: list(env.OAUTH_REDIRECT_URIS) ?? DEFAULT_OAUTH_REDIRECT_URIS,

@@ -1,3 +1,4 @@
+import type { AddressLimiter } from "./address-limiter.js";
 import type { BridgeAgent } from "./bridge-agent.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import type { UserAccount } from "./user-account.js";
@@ -11,6 +12,7 @@ export interface Env {
   /** Chart images, keyed `<username>/<name>.png`. */
   IMAGES: R2Bucket;
   USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
+  ADDRESS_LIMITER: DurableObjectNamespace<AddressLimiter>;
   DESKTOP_JWT_SECRET?: string;
   BRIDGE_TOKEN?: string;
   DESKTOP_JWT_ISSUER?: string;
@@ -31,6 +33,8 @@ export interface Env {
   API_BODY_LIMIT_BYTES?: string;
   ALLOWED_ORIGINS?: string;
   DISPATCH_RATE_PER_USER_PER_MINUTE?: string;
+  AUTH_FAILURES_PER_ADDRESS?: string;
+  AUTH_FAILURE_WINDOW_SECONDS?: string;
   LOG_LEVEL?: string;
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;

@@ -41,6 +41,7 @@ export { UserInbox } from "./user-inbox.js";
 export { ConnectionRegistry } from "./connection-registry.js";
 export { BridgeAgent } from "./bridge-agent.js";
 export { UserAccount } from "./user-account.js";
+export { AddressLimiter } from "./address-limiter.js";
 
 /** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
 export const PATHS = {

@@ -1,4 +1,5 @@
 import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES } from "@analyst-notifications/schemas";
+import { AddressLimitedError } from "./auth-failures.js";
 import type { Config } from "./config.js";
 import type { Env } from "./env.js";
 import { createLogger, errorMessage } from "./log.js";
@@ -27,6 +28,8 @@ export class LegacySession {
     private readonly client: WebSocket,
     private readonly env: Env,
     private readonly config: Config,
+    /** The client's address, whose failed tokens are counted (auth-failures.ts). */
+    private readonly address: string,
   ) {
     this.log = createLogger("LegacySession", config.logLevel);
   }
@@ -73,8 +76,14 @@ export class LegacySession {
     let username: string;
     let issuedAt: number | undefined;
     try {
-      ({ username, issuedAt } = await authenticateToken(frame.data.token, this.env));
+      ({ username, issuedAt } = await authenticateToken(frame.data.token, this.env, { address: this.address }));
     } catch (error) {
+      if (error instanceof AddressLimitedError) {
+        return this.fail(
+          `${AUTH_ERROR_MESSAGES.addressLimited}, retry in ${error.retryAfterSeconds} s`,
+          CLOSE_CODES.tooManyConnections,
+        );
+      }
       if (!(error instanceof InvalidTokenError))
         this.log.error("LegacySession verify failed", { error: errorMessage(error) });
       return this.fail(AUTH_ERROR_MESSAGES.invalidToken);

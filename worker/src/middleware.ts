@@ -2,6 +2,7 @@ import type { IRequest } from "itty-router";
 import { loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { ApiError, ERRORS } from "./errors.js";
+import { clientAddress } from "./auth-failures.js";
 import { InvalidTokenError, authenticateToken } from "./user-auth.js";
 
 const encoder = new TextEncoder();
@@ -42,7 +43,7 @@ export async function ensureUserToken(request: IRequest, env: Env): Promise<void
   const token = bearerToken(request);
   if (!token) throw new ApiError(ERRORS.tokenMissing, undefined, { "WWW-Authenticate": "Bearer" });
   try {
-    request.username = (await authenticateToken(token, env)).username;
+    request.username = (await authenticateToken(token, env, { address: clientAddress(request) })).username;
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       throw new ApiError(ERRORS.tokenInvalid, undefined, { "WWW-Authenticate": 'Bearer error="invalid_token"' });

@@ -89,7 +89,9 @@ export class UserAccount extends DurableObject<Env> {
   unlink(): number | undefined {
     if (this.row().linked_at === null) return undefined;
     const sql = this.ctx.storage.sql;
-    const revokedBefore = Math.floor(Date.now() / 1000) + 1;
+    // Past every token so far, including one minted after an earlier unlink in
+    // this same second (whose `iat` is that unlink's revocation time).
+    const revokedBefore = Math.max(Math.floor(Date.now() / 1000), this.row().revoked_before) + 1;
     sql.exec("UPDATE account SET linked_at = NULL, revoked_before = ?", revokedBefore);
     sql.exec("DELETE FROM oauth_codes");
     sql.exec("DELETE FROM refresh_tokens");

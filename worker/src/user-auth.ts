@@ -1,4 +1,5 @@
 import { InvalidTokenError, verifyDesktopToken } from "./auth.js";
+import { limitedAttempt } from "./auth-failures.js";
 import { loadConfig } from "./config.js";
 import type { Env } from "./env.js";
 import { userAccount } from "./user-account.js";
@@ -18,16 +19,24 @@ export interface AuthenticatedUser {
  * signature, claims, expiry (plus `graceSeconds` for the refresh endpoint),
  * then the user's revocation time, so a token issued before an unlink is
  * refused everywhere. A token that passes marks the user linked (legacy).
- * Throws InvalidTokenError.
+ * Failures count against the client `address` (auth-failures.ts); while it is
+ * limited no token is checked. Throws InvalidTokenError or AddressLimitedError.
  */
 export async function authenticateToken(
   token: string,
   env: Env,
-  { graceSeconds = 0 }: { graceSeconds?: number } = {},
+  { address, graceSeconds = 0 }: { address: string; graceSeconds?: number },
 ): Promise<AuthenticatedUser> {
-  const verified = await verifyDesktopToken(token, loadConfig(env), { graceSeconds });
-  if (!(await userAccount(env, verified.username).checkToken(verified.issuedAt))) {
-    throw new InvalidTokenError("token was issued before the desktop app was unlinked");
-  }
-  return { username: verified.username, issuedAt: verified.issuedAt, scope: verified.scope };
+  return limitedAttempt(
+    env,
+    address,
+    async () => {
+      const verified = await verifyDesktopToken(token, loadConfig(env), { graceSeconds });
+      if (!(await userAccount(env, verified.username).checkToken(verified.issuedAt))) {
+        throw new InvalidTokenError("token was issued before the desktop app was unlinked");
+      }
+      return { username: verified.username, issuedAt: verified.issuedAt, scope: verified.scope };
+    },
+    (error) => error instanceof InvalidTokenError,
+  );
 }

@@ -7,7 +7,7 @@ import { GatewayClient } from "../gateway-client.js";
 import { Intake } from "../intake.js";
 import { createLogger, type Logger } from "../log.js";
 import { createBridgeServer } from "../server.js";
-import { clearStaleSocket, removeSocket, resolveGid, secureSocket } from "../socket-file.js";
+import { clearStaleSocket, removeSocket, resolveGid, secureSocket, verifySocketPermissions } from "../socket-file.js";
 import { Spool } from "../spool.js";
 import type { CliCommand } from "./command.js";
 
@@ -56,6 +56,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
   });
   try {
     secureSocket(config.socketPath, gid);
+    verifySocketPermissions(config.socketPath, gid);
   } catch (error) {
     server.close();
     removeSocket(config.socketPath);

@@ -1,4 +1,5 @@
 import type { IRequest } from "itty-router";
+import { clientAddress } from "../auth-failures.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../errors.js";
@@ -18,7 +19,7 @@ export async function handleNotificationsSocket(request: IRequest, env: Env): Pr
   }
   if (request.headers.has("Authorization")) return connectV2(request, env);
   const { 0: client, 1: server } = new WebSocketPair();
-  new LegacySession(server, env, loadConfig(env)).start();
+  new LegacySession(server, env, loadConfig(env), clientAddress(request)).start();
   return new Response(null, { status: 101, webSocket: client });
 }
 
@@ -29,7 +30,7 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
   let username: string;
   let issuedAt: number | undefined;
   try {
-    ({ username, issuedAt } = await authenticateToken(token, env));
+    ({ username, issuedAt } = await authenticateToken(token, env, { address: clientAddress(request) }));
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;

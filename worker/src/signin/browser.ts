@@ -1,4 +1,5 @@
 import type { IRequest } from "itty-router";
+import { clientAddress, limitedAttempt } from "../auth-failures.js";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError } from "../errors.js";
@@ -17,6 +18,20 @@ export function withHtmlErrors(handler: Handler): Handler {
       throw error;
     }
   };
+}
+
+/**
+ * Sign-in routes: refused while the client address is limited, and every
+ * refusal (401 or 403) counted against it (auth-failures.ts).
+ */
+export function withSignInLimit(handler: Handler): Handler {
+  return (request, env) =>
+    limitedAttempt(
+      env,
+      clientAddress(request),
+      () => handler(request, env),
+      (error) => error instanceof ApiError && (error.entry.status === 401 || error.entry.status === 403),
+    );
 }
 
 /** An `application/x-www-form-urlencoded` body, capped like every body. */

@@ -13,6 +13,7 @@ import { ApiError, ERRORS, json } from "../errors.js";
 import { bearerToken, ensureUserToken, type UserRequest } from "../middleware.js";
 import { userAccount } from "../user-account.js";
 import { InvalidTokenError, authenticateToken } from "../user-auth.js";
+import { clientAddress } from "../auth-failures.js";
 import { userInbox } from "../user-inbox.js";
 import { redirect, withHtmlErrors } from "./browser.js";
 import { csrfToken, ensureCsrf } from "./csrf.js";
@@ -119,7 +120,10 @@ export async function handleDesktopRefresh(request: IRequest, env: Env): Promise
   if (!token) throw new ApiError(ERRORS.tokenMissing, undefined, WWW_AUTHENTICATE);
   let user;
   try {
-    user = await authenticateToken(token, env, { graceSeconds: config.jwtRefreshGraceDays * SECONDS_PER_DAY });
+    user = await authenticateToken(token, env, {
+      address: clientAddress(request),
+      graceSeconds: config.jwtRefreshGraceDays * SECONDS_PER_DAY,
+    });
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
     throw error;

@@ -16,6 +16,7 @@ import { signDesktopToken } from "../auth.js";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES, loadConfig, type Config } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json } from "../errors.js";
+import { AddressLimitedError, clientAddress, ensureAddressNotLimited, recordAuthFailure } from "../auth-failures.js";
 import { readTextBody } from "../middleware.js";
 import { userAccount, type GrantResult } from "../user-account.js";
 import { readForm, redirect, withHtmlErrors } from "./browser.js";
@@ -181,9 +182,16 @@ export const handleOAuthAuthorizeDecision = withRedirectErrors(async (request, e
   return redirectToClient(params.redirectUri, { code, state: params.state });
 });
 
-function oauthError(error: OAuthErrorCode, description: string, status = 400): Response {
+function oauthError(error: OAuthErrorCode, description: string, status = 400, headers?: HeadersInit): Response {
   const body: OAuthErrorBody = { error, error_description: description };
-  return json(body, { status, headers: { Pragma: "no-cache" } });
+  const all = new Headers(headers);
+  all.set("Pragma", "no-cache");
+  return json(body, { status, headers: all });
+}
+
+/** A limited client address, in the OAuth error shape but with 429 and Retry-After. */
+function addressLimitedError(error: AddressLimitedError): Response {
+  return oauthError("temporarily_unavailable", error.message, error.entry.status, error.headers);
 }
 
 /** The user a code or refresh token belongs to (`<username>.<random>`). */
@@ -210,6 +218,28 @@ async function readTokenRequest(request: IRequest): Promise<Record<string, unkno
  * or form bodies. Errors use the OAuth shape (RFC 6749 §5.2), not ErrorBody.
  */
 export async function handleOAuthToken(request: IRequest, env: Env): Promise<Response> {
+  const address = clientAddress(request);
+  try {
+    ensureAddressNotLimited(address);
+  } catch (error) {
+    if (error instanceof AddressLimitedError) return addressLimitedError(error);
+    throw error;
+  }
+  return exchangeGrant(request, env, address);
+}
+
+/** An unknown, used or expired code or refresh token: counted against the address. */
+async function grantFailed(env: Env, address: string, description: string): Promise<Response> {
+  try {
+    await recordAuthFailure(env, address);
+  } catch (error) {
+    if (error instanceof AddressLimitedError) return addressLimitedError(error);
+    throw error;
+  }
+  return oauthError("invalid_grant", description);
+}
+
+async function exchangeGrant(request: IRequest, env: Env, address: string): Promise<Response> {
   const config = loadConfig(env);
   let body: Record<string, unknown>;
   try {
@@ -227,7 +257,7 @@ export async function handleOAuthToken(request: IRequest, env: Env): Promise<Res
   const refreshTtlMs = config.oauthRefreshTokenTtlSeconds * 1000;
 
   const username = ownerOf(grant.grant_type === "authorization_code" ? grant.code : grant.refresh_token);
-  if (!username) return oauthError("invalid_grant", "the code or refresh token is not valid");
+  if (!username) return grantFailed(env, address, "the code or refresh token is not valid");
   const account = userAccount(env, username);
   const refreshToken = `${username}.${randomToken()}`;
   let result: GrantResult;
@@ -252,7 +282,7 @@ export async function handleOAuthToken(request: IRequest, env: Env): Promise<Res
       refreshTtlMs,
     );
   }
-  if (!result.ok) return oauthError(result.error, result.description);
+  if (!result.ok) return grantFailed(env, address, result.description);
   const response: OAuthTokenResponse = {
     access_token: await signDesktopToken(username, config, {
       issuedAt: result.issuedAt,

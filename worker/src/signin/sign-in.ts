@@ -3,7 +3,7 @@ import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../errors.js";
-import { readForm, redirect, withHtmlErrors } from "./browser.js";
+import { readForm, redirect, withHtmlErrors, withSignInLimit } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, ensureCsrf } from "./csrf.js";
 import { finishOidcSignIn, safeNext, startOidcSignIn } from "./oidc.js";
@@ -50,30 +50,34 @@ ${sso}
 });
 
 /** `GET /auth/callback`: the provider's redirect back with a code. */
-export const handleSignInCallback = withHtmlErrors(async (request: IRequest, env: Env) => {
-  const config = loadConfig(env);
-  if (!config.oidc) throw new ApiError(ERRORS.signInNotConfigured);
-  const url = new URL(request.url);
-  const { session, next, clearFlowCookie } = await finishOidcSignIn(request, config);
-  const headers = new Headers();
-  headers.append("Set-Cookie", clearFlowCookie);
-  headers.append("Set-Cookie", await sessionCookie(url, session, config));
-  return redirect(next, headers);
-});
+export const handleSignInCallback = withHtmlErrors(
+  withSignInLimit(async (request: IRequest, env: Env) => {
+    const config = loadConfig(env);
+    if (!config.oidc) throw new ApiError(ERRORS.signInNotConfigured);
+    const url = new URL(request.url);
+    const { session, next, clearFlowCookie } = await finishOidcSignIn(request, config);
+    const headers = new Headers();
+    headers.append("Set-Cookie", clearFlowCookie);
+    headers.append("Set-Cookie", await sessionCookie(url, session, config));
+    return redirect(next, headers);
+  }),
+);
 
 /** `POST /auth/dev-login`: type a username; refused unless enabled and on localhost. */
-export const handleDevSignIn = withHtmlErrors(async (request: IRequest, env: Env) => {
-  const config = loadConfig(env);
-  const url = new URL(request.url);
-  if (!devSignInAllowed(url, config)) throw new ApiError(ERRORS.devSignInDisabled);
-  // No session yet, so no CSRF token: the form must come from this origin.
-  if (request.headers.get("Origin") !== url.origin) throw new ApiError(ERRORS.csrfFailed, "cross-origin sign-in");
-  const form = await readForm(request);
-  const username = form.get("username")?.trim() ?? "";
-  if (!USERNAME_PATTERN.test(username)) throw new ApiError(ERRORS.invalidRequest, "username is not valid");
-  const session: BrowserSession = { username, email: undefined, method: "dev", sid: randomToken() };
-  return redirect(safeNext(form.get("next")), { "Set-Cookie": await sessionCookie(url, session, config) });
-});
+export const handleDevSignIn = withHtmlErrors(
+  withSignInLimit(async (request: IRequest, env: Env) => {
+    const config = loadConfig(env);
+    const url = new URL(request.url);
+    if (!devSignInAllowed(url, config)) throw new ApiError(ERRORS.devSignInDisabled);
+    // No session yet, so no CSRF token: the form must come from this origin.
+    if (request.headers.get("Origin") !== url.origin) throw new ApiError(ERRORS.csrfFailed, "cross-origin sign-in");
+    const form = await readForm(request);
+    const username = form.get("username")?.trim() ?? "";
+    if (!USERNAME_PATTERN.test(username)) throw new ApiError(ERRORS.invalidRequest, "username is not valid");
+    const session: BrowserSession = { username, email: undefined, method: "dev", sid: randomToken() };
+    return redirect(safeNext(form.get("next")), { "Set-Cookie": await sessionCookie(url, session, config) });
+  }),
+);
 
 /** `POST /auth/logout`: forgets the session cookie. */
 export const handleSignOut = withHtmlErrors(async (request: IRequest, env: Env) => {
