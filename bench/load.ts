@@ -160,10 +160,18 @@ export class BenchSocket {
         if (!v2) ws.send(JSON.stringify({ type: "auth", token }));
       });
       ws.on("error", reject); // rejecting twice is harmless; an unheard error would crash the run
+      ws.once("close", (code) => reject(new Error(`closed before auth_ok: ${code}`)));
+      const timer = setTimeout(() => {
+        reject(new Error("no auth_ok within 30 s"));
+        ws.terminate();
+      }, 30_000);
       ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
       ws.on("message", (data) => {
         const text = data.toString();
-        if (text.startsWith('{"type":"auth_ok"')) return resolve();
+        if (text.startsWith('{"type":"auth_ok"')) {
+          clearTimeout(timer);
+          return resolve();
+        }
         if (text === '{"type":"ping"}') return ws.send('{"type":"pong"}');
         if (!text.startsWith('{"type":"notification"')) {
           if (text.startsWith('{"type":"auth_error"')) reject(new Error(text));
