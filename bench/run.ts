@@ -16,6 +16,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
+    users: { type: "string", default: "600" },
     only: { type: "string" },
     "ws-url": { type: "string" },
     socket: { type: "string" },
@@ -28,13 +29,15 @@ if (values.help) {
   console.log(`npm run bench -- [--quick] [--only list] [--ws-url URL --socket PATH --secret S] [--out DIR]
 
 Scenarios: unloaded (10 users x 5 sockets, 200 dispatches/s), saturated (100 x 2, 16 in flight),
-capacity (1,000 x 5 sockets: connect time, bytes per idle socket), resume (v2: 50 missed), storm
-(5,000 v2 sockets reconnect after a worker restart). --quick shrinks each to a one-minute smoke run.
+capacity (--users x 5 sockets: connect time, bytes per idle socket), resume (v2: 50 missed), storm
+(--users x 5 v2 sockets reconnect after a worker restart). --users defaults to 600 (3,000 sockets:
+the most this workplace's 20,000-descriptor cap allows the local runtime; the issue asks for 1,000).
+--quick shrinks each to a one-minute smoke run.
 With --ws-url/--socket/--secret, the legacy scenarios run against that gateway instead of ours.
 Writes <out>/results.json and <out>/RESULTS.md.`);
   process.exit(0);
 }
-const scale: Scale = { quick: values.quick };
+const scale: Scale = { quick: values.quick, users: Number(values.users) };
 const only = new Set((values.only ?? "unloaded,saturated,capacity,resume,storm").split(","));
 const jwtSecret = values.secret ?? randomBytes(32).toString("hex");
 const results: unknown[] = [];
@@ -47,6 +50,9 @@ async function measure(target: Target, v2: boolean) {
       results.push(await step(`unloaded ${target.name} ${protocol}`, () => unloaded(target, protocol, scale)));
     if (only.has("saturated"))
       results.push(await step(`saturated ${target.name} ${protocol}`, () => saturated(target, protocol, scale)));
+  }
+  // Capacity after the latency runs: thousands of sockets leave the local runtime busy for a while.
+  for (const protocol of protocols) {
     if (only.has("capacity"))
       results.push(await step(`capacity ${target.name} ${protocol}`, () => capacity(target, protocol, scale)));
   }
@@ -80,8 +86,8 @@ if (values["ws-url"]) {
   }
   const ours = await startOurs({ jwtSecret, bridgeToken: randomBytes(32).toString("hex") });
   try {
-    await measure(ours, true);
     if (only.has("resume")) results.push(await step("resume ours v2", () => resume(ours, scale)));
+    await measure(ours, true);
     if (only.has("storm")) results.push(await step("storm ours v2", () => storm(ours, scale)));
   } finally {
     await ours.stop();

@@ -5,6 +5,12 @@ import { sleep, summarize, type Summary } from "./stats.js";
 
 export interface Scale {
   quick: boolean;
+  /**
+   * Users of the capacity and storm scenarios (× 5 sockets). The issue asks for 1,000; this
+   * workplace caps a process at 20,000 descriptors and the local dev runtime spends about six per
+   * WebSocket, so runs here use 600 (3,000 sockets) unless --users says otherwise.
+   */
+  users: number;
 }
 
 export interface DeliveryResult {
@@ -125,9 +131,10 @@ export interface CapacityResult {
 }
 
 /** 1,000 users × 5 sockets (200 × 5 quick): connect time and memory per idle socket. */
-export async function capacity(target: Target, protocol: Protocol, { quick }: Scale): Promise<CapacityResult> {
+export async function capacity(target: Target, protocol: Protocol, scale: Scale): Promise<CapacityResult> {
+  const { quick } = scale;
   const fleet = new Fleet(target, protocol);
-  const names = users(`capacity-${protocol}-`, quick ? 200 : 1000);
+  const names = users(`capacity-${protocol}-`, quick ? 200 : scale.users);
   await sleep(1000);
   const before = memoryOf(target);
   const start = performance.now();
@@ -219,10 +226,10 @@ export interface StormResult {
  * the restarted worker being ready until every socket is back and has
  * replayed what it missed; nothing lost, nothing twice.
  */
-export async function storm(target: Target, { quick }: Scale): Promise<StormResult> {
+export async function storm(target: Target, { quick, users: count }: Scale): Promise<StormResult> {
   if (!target.restartGateway) throw new Error("storm needs a restartable target");
   const fleet = new Fleet(target, "v2");
-  const names = users("storm-", quick ? 100 : 1000);
+  const names = users("storm-", quick ? 100 : count);
   await fleet.connect(names, 5);
   const all = [...fleet.sockets.values()].flat();
   const dispatcher = new Dispatcher(target.dispatchSocket, 16);
