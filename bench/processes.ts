@@ -121,7 +121,11 @@ export async function startOurs(options: {
   };
   await startHost();
 
-  const bridge = spawn(process.execPath, [join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
+  // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the bridge there when it stops.
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const bridge = spawn(process.execPath, [...profile, join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
     env: {
       PATH: process.env.PATH,
       WS_DISPATCH_SOCKET: dispatchSocket,
