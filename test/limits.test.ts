@@ -1,5 +1,9 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeDispatch, note, userApi } from "./helpers/api.js";
+import { socketRequest, startBridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket, connectLegacy, connectV2 } from "./helpers/ws-client.js";
@@ -151,5 +155,41 @@ describe("failed sign-ins and tokens per client address", () => {
     await waitOutWindow();
     for (let i = 0; i < 10; i++) expect((await list(goodA)).status).toBe(200);
     expect((await list(badToken)).status).toBe(401);
+  });
+});
+
+describe("title and message length settings", () => {
+  it("refuse a notification over the configured lengths in the worker and in the bridge, storing nothing", async () => {
+    const strict = await startGateway({ NOTIFICATION_TITLE_MAX_CHARS: "10", NOTIFICATION_MESSAGE_MAX_CHARS: "20" });
+    const bridge = await startBridge({
+      GATEWAY_URL: strict.url.href,
+      BRIDGE_TOKEN: strict.bridgeToken,
+      SPOOL_DIR: mkdtempSync(join(tmpdir(), "limits-spool-")),
+      AGENT_CHANNEL: "off",
+      NOTIFICATION_TITLE_MAX_CHARS: "10",
+      NOTIFICATION_MESSAGE_MAX_CHARS: "20",
+    });
+    try {
+      const longTitle = await bridgeDispatch(strict, "gina", { id: "g1", title: "x".repeat(11), message: "m" });
+      expect(longTitle.status).toBe(400);
+      expect(longTitle.body.error).toMatch(/NOTIFICATION_TITLE_MAX_CHARS/);
+      const viaSocket = await socketRequest(
+        bridge.socketPath,
+        "POST",
+        "/dispatch",
+        JSON.stringify({ user: "gina", notification: { id: "g2", title: "t", message: "y".repeat(21) } }),
+      );
+      expect(viaSocket.status).toBe(400);
+      expect((viaSocket.body as { error: string }).error).toMatch(/NOTIFICATION_MESSAGE_MAX_CHARS/);
+      expect((await socketRequest(bridge.socketPath, "GET", "/health")).body).toMatchObject({ spool_depth: 0 });
+      const fits = await bridgeDispatch(strict, "gina", { id: "g3", title: "x".repeat(10), message: "y".repeat(20) });
+      expect(fits.status).toBe(200);
+      const token = await mintToken({ secret: strict.jwtSecret, sub: "gina" });
+      const { body } = await userApi(strict, token, "GET", "/api/notifications");
+      expect((body.notifications as Array<{ id: string }>).map((n) => n.id)).toEqual(["g3"]);
+    } finally {
+      await bridge.stop();
+      await strict.stop();
+    }
   });
 });

@@ -3,6 +3,7 @@ import {
   AgentRequestFrame,
   ScriptList,
   ScriptOutput,
+  checkNotificationText,
   validateLocalDispatch,
   type AgentResponseFrame,
 } from "@analyst-notifications/schemas";
@@ -208,10 +209,9 @@ export class AgentChannel {
         ...(output.image_path ? { image_path: output.image_path } : {}),
       },
     });
-    if (!validation.ok) {
-      this.log.warn("script output cannot be a notification", { user, script: name, error: validation.detail });
-      return false;
-    }
+    if (!validation.ok) return this.refuseOutput(user, name, validation.detail);
+    const text = checkNotificationText(validation.value.request.notification, this.config.notificationText);
+    if (!text.ok) return this.refuseOutput(user, name, text.detail);
     try {
       await this.intake.accept(validation.value.request, validation.value.imagePath);
     } catch (error) {
@@ -220,6 +220,11 @@ export class AgentChannel {
       await this.intake.accept(validation.value.request);
     }
     return true;
+  }
+
+  private refuseOutput(user: string, script: string, error: string | undefined): false {
+    this.log.warn("script output cannot be a notification", { user, script, error });
+    return false;
   }
 
   private reply(ws: WebSocket, frame: AgentResponseFrame): void {

@@ -1,4 +1,9 @@
-import { DISPATCH_BATCH_MAX } from "@analyst-notifications/schemas";
+import {
+  DISPATCH_BATCH_MAX,
+  NOTIFICATION_MESSAGE_MAX_CHARS,
+  NOTIFICATION_TITLE_MAX_CHARS,
+  type NotificationTextLimits,
+} from "@analyst-notifications/schemas";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { LogLevel } from "./log.js";
@@ -70,6 +75,8 @@ export interface BridgeConfig {
   readonly forwardRetryBaseMs: number;
   readonly forwardRetryMaxMs: number;
   readonly imageMaxBytes: number;
+  /** Must match the worker's NOTIFICATION_TITLE_MAX_CHARS / NOTIFICATION_MESSAGE_MAX_CHARS. */
+  readonly notificationText: NotificationTextLimits;
   readonly agentChannel: boolean;
   readonly agentReconnectMaxMs: number;
   readonly scriptsCommand: readonly string[];
@@ -191,6 +198,18 @@ export const SETTINGS: readonly SettingDoc[] = [
     usedBy: ["serve"],
   },
   {
+    env: "NOTIFICATION_TITLE_MAX_CHARS",
+    default: String(NOTIFICATION_TITLE_MAX_CHARS),
+    description: "Longest title (at most the contract's 256); must match the worker's.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "NOTIFICATION_MESSAGE_MAX_CHARS",
+    default: String(NOTIFICATION_MESSAGE_MAX_CHARS),
+    description: "Longest message (at most the contract's 16384); must match the worker's.",
+    usedBy: ["serve"],
+  },
+  {
     env: "AGENT_CHANNEL",
     default: "on",
     description: "on: keep the outbound agent WebSocket that runs scripts on demand; off: no scripts API.",
@@ -286,6 +305,22 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     forwardRetryBaseMs: integer(env, "FORWARD_RETRY_BASE_MS", DEFAULT_FORWARD_RETRY_BASE_MS, 1),
     forwardRetryMaxMs: integer(env, "FORWARD_RETRY_MAX_MS", DEFAULT_FORWARD_RETRY_MAX_MS, 1),
     imageMaxBytes: integer(env, "IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES, 1024),
+    notificationText: Object.freeze({
+      titleMaxChars: integer(
+        env,
+        "NOTIFICATION_TITLE_MAX_CHARS",
+        NOTIFICATION_TITLE_MAX_CHARS,
+        1,
+        NOTIFICATION_TITLE_MAX_CHARS,
+      ),
+      messageMaxChars: integer(
+        env,
+        "NOTIFICATION_MESSAGE_MAX_CHARS",
+        NOTIFICATION_MESSAGE_MAX_CHARS,
+        1,
+        NOTIFICATION_MESSAGE_MAX_CHARS,
+      ),
+    }),
     agentChannel: onOff(env, "AGENT_CHANNEL", true),
     agentReconnectMaxMs: integer(env, "AGENT_RECONNECT_MAX_MS", DEFAULT_AGENT_RECONNECT_MAX_MS, 10),
     scriptsCommand: Object.freeze(scriptsCommand),
@@ -318,12 +353,14 @@ export function settingsHelp(command: Command): string {
     .join("\n");
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Infinity): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigError(`${name}=${raw} is invalid: expected an integer >= ${min}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(
+      `${name}=${raw} is invalid: expected an integer >= ${min}${max < Infinity ? ` and <= ${max}` : ""}`,
+    );
   return value;
 }
 

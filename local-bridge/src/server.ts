@@ -1,6 +1,7 @@
 import {
   ERRORS,
   errorBody,
+  checkNotificationText,
   validateLocalDispatch,
   type DispatchQueuedResponse,
   type ErrorEntry,
@@ -54,6 +55,8 @@ export function createBridgeServer(parts: BridgeParts): Server {
     const validation = validateLocalDispatch(body);
     if (!validation.ok) throw new HttpError(validation.error, validation.detail);
     const { request, imagePath } = validation.value;
+    const text = checkNotificationText(request.notification, config.notificationText);
+    if (!text.ok) throw new HttpError(text.error, text.detail);
     const { entry, outcome } = await intake.accept(request, imagePath);
     const answer = await withDeadline(outcome, config.dispatchSyncDeadlineMs);
     log.debug("dispatch accepted", { user: request.user, id: entry.notification.id, queued: !answer });

@@ -64,3 +64,36 @@ export const DispatchBatchResponse = z
   })
   .meta({ id: "DispatchBatchResponse", title: "DispatchBatchResponse" });
 export type DispatchBatchResponse = z.infer<typeof DispatchBatchResponse>;
+
+/** Deployment limits on a notification's text, at most the contract's own (limits.ts). */
+export interface NotificationTextLimits {
+  titleMaxChars: number;
+  messageMaxChars: number;
+}
+
+/**
+ * Checks a validated notification against the configured text limits
+ * (NOTIFICATION_TITLE_MAX_CHARS, NOTIFICATION_MESSAGE_MAX_CHARS); the worker
+ * and the bridge both call it, so a caller is refused before anything is
+ * stored or spooled.
+ */
+export function checkNotificationText(
+  notification: { title: string; message: string },
+  limits: NotificationTextLimits,
+): Validation<true> {
+  if (notification.title.length > limits.titleMaxChars) {
+    return {
+      ok: false,
+      error: ERRORS.invalidDispatch,
+      detail: `notification.title: longer than ${limits.titleMaxChars} characters (NOTIFICATION_TITLE_MAX_CHARS)`,
+    };
+  }
+  if (notification.message.length > limits.messageMaxChars) {
+    return {
+      ok: false,
+      error: ERRORS.invalidDispatch,
+      detail: `notification.message: longer than ${limits.messageMaxChars} characters (NOTIFICATION_MESSAGE_MAX_CHARS)`,
+    };
+  }
+  return { ok: true, value: true };
+}

@@ -1,4 +1,5 @@
 import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
+import { NOTIFICATION_MESSAGE_MAX_CHARS, NOTIFICATION_TITLE_MAX_CHARS } from "@analyst-notifications/schemas";
 import type { Env } from "./env.js";
 import type { LogLevel } from "./log.js";
 
@@ -95,6 +96,8 @@ export interface Config {
   readonly apiBodyLimitBytes: number;
   readonly inboxPageSize: number;
   readonly allowedOrigins: readonly string[];
+  /** NOTIFICATION_TITLE_MAX_CHARS / NOTIFICATION_MESSAGE_MAX_CHARS, at most the contract's limits. */
+  readonly notificationText: { titleMaxChars: number; messageMaxChars: number };
   readonly dispatchRatePerUserPerMinute: number;
   readonly authFailuresPerAddress: number;
   readonly authFailureWindowMs: number;
@@ -168,6 +171,18 @@ export function loadConfig(env: Env): Config {
     apiBodyLimitBytes: number(env, "API_BODY_LIMIT_BYTES", DEFAULT_API_BODY_LIMIT_BYTES, { min: 1024, integer: true }),
     inboxPageSize: DEFAULT_INBOX_PAGE_SIZE,
     allowedOrigins: origins(env.ALLOWED_ORIGINS),
+    notificationText: {
+      titleMaxChars: number(env, "NOTIFICATION_TITLE_MAX_CHARS", NOTIFICATION_TITLE_MAX_CHARS, {
+        min: 1,
+        max: NOTIFICATION_TITLE_MAX_CHARS,
+        integer: true,
+      }),
+      messageMaxChars: number(env, "NOTIFICATION_MESSAGE_MAX_CHARS", NOTIFICATION_MESSAGE_MAX_CHARS, {
+        min: 1,
+        max: NOTIFICATION_MESSAGE_MAX_CHARS,
+        integer: true,
+      }),
+    },
     dispatchRatePerUserPerMinute: number(
       env,
       "DISPATCH_RATE_PER_USER_PER_MINUTE",

@@ -4,6 +4,7 @@ import {
   errorBody,
   newNotificationId,
   toLegacyTimestamp,
+  checkNotificationText,
   validateDispatch,
   validateRequest,
   type DispatchBatchResponse,
@@ -26,6 +27,7 @@ const UserParams = z.object({ user: Username });
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
   const body = await readJsonBody(request, loadConfig(env).dispatchBodyLimitBytes);
   const { user, notification } = validated(validateDispatch(body));
+  validated(checkNotificationText(notification, loadConfig(env).notificationText));
   const outcome = await userInbox(env, user).dispatch(complete(notification));
   if ("rateLimited" in outcome) {
     throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${outcome.retryAfterSeconds} s`, {
@@ -52,6 +54,11 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
     const validation = validateDispatch(item);
     if (!validation.ok) {
       results[index] = errorBody(validation.error, validation.detail);
+      return;
+    }
+    const text = checkNotificationText(validation.value.notification, config.notificationText);
+    if (!text.ok) {
+      results[index] = errorBody(text.error, text.detail);
       return;
     }
     const { user, notification } = validation.value;
