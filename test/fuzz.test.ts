@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { userApi } from "./helpers/api.js";
+import { inboxDiagnostics, userApi } from "./helpers/api.js";
 import { socketRequest, startBridge, type Bridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
@@ -21,10 +21,10 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-const inbox = async (user: string) =>
-  (await (
-    await gateway.fetch(`/bridge/v1/inbox/${user}`, { headers: { Authorization: `Bearer ${gateway.bridgeToken}` } })
-  ).json()) as { cursor: number; stored: number; unread: number };
+const inbox = async (user: string) => {
+  const { cursor, stored, unread } = await inboxDiagnostics(gateway, user);
+  return { cursor, stored, unread };
+};
 
 /** Notification-shaped objects whose fields are often the wrong type, length or pattern. */
 const notificationish = fc.record(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bridgeDispatch, note } from "./helpers/api.js";
+import { bridgeDispatch, inboxDiagnostics, note } from "./helpers/api.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
 import { connectLegacy, connectV2, takeNotifications } from "./helpers/ws-client.js";
@@ -11,10 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => gateway?.stop());
 
-const diagnostics = async (user: string) =>
-  (await (
-    await gateway.fetch(`/bridge/v1/inbox/${user}`, { headers: { Authorization: `Bearer ${gateway.bridgeToken}` } })
-  ).json()) as { sockets: { legacy: number; v2: number }; object_starts: number };
+const diagnostics = (user: string) => inboxDiagnostics(gateway, user);
 
 describe("hibernation", () => {
   it("closes a v2 socket that stops pinging, and keeps one that pings", async () => {
@@ -39,10 +36,7 @@ describe("hibernation", () => {
         const token = await mintToken({ secret: idle.jwtSecret, sub: "yuri" });
         const v2 = (await connectV2(idle.socketUrl, token)).socket;
         const legacy = await connectLegacy(idle.socketUrl, token);
-        const starts = async () =>
-          (await (
-            await idle.fetch("/bridge/v1/inbox/yuri", { headers: { Authorization: `Bearer ${idle.bridgeToken}` } })
-          ).json()) as { object_starts: number; sockets: { legacy: number; v2: number } };
+        const starts = () => inboxDiagnostics(idle, "yuri");
         const before = await starts();
         expect(before.sockets).toEqual({ legacy: 1, v2: 1 });
         await new Promise((resolve) => setTimeout(resolve, 15_000)); // workerd evicts idle objects after ~10 s

@@ -30,3 +30,17 @@ export async function userApi(
 }
 
 export const note = (id: string, title = `title ${id}`) => ({ id, title, message: `message ${id}` });
+
+/** `GET /bridge/v1/inbox/<user>`: a user's sockets, cursor, counts and object starts. */
+export async function inboxDiagnostics(gateway: Pick<Gateway, "fetch" | "bridgeToken">, user: string) {
+  const response = await gateway.fetch(`/bridge/v1/inbox/${user}`, {
+    headers: { Authorization: `Bearer ${gateway.bridgeToken}` },
+  });
+  return (await response.json()) as {
+    sockets: { legacy: number; v2: number };
+    cursor: number;
+    stored: number;
+    unread: number;
+    object_starts: number;
+  };
+}

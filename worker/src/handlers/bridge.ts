@@ -25,9 +25,10 @@ const UserParams = z.object({ user: Username });
 
 /** `POST /bridge/v1/dispatch`: store one notification and send it to every socket of its user. */
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
-  const body = await readJsonBody(request, loadConfig(env).dispatchBodyLimitBytes);
+  const config = loadConfig(env);
+  const body = await readJsonBody(request, config.dispatchBodyLimitBytes);
   const { user, notification } = validated(validateDispatch(body));
-  validated(checkNotificationText(notification, loadConfig(env).notificationText));
+  validated(checkNotificationText(notification, config.notificationText));
   const outcome = await userInbox(env, user).dispatch(complete(notification));
   if ("rateLimited" in outcome) {
     throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${outcome.retryAfterSeconds} s`, {
