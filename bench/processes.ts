@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { commandOf, cpuMs, descendants, listeningPorts, rssBytes } from "./proc.js";
 import { sleep } from "./stats.js";
+import { startWorkerdProfile, type ProfileRun } from "./workerd-profile.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -13,8 +15,12 @@ export interface Target {
   socketUrl: string;
   dispatchSocket: string;
   jwtSecret: string;
-  /** PIDs whose RSS counts as this target's memory, by role. */
+  /** PIDs of this target's processes, by role (workerd, devProxy, bridge, wrangler, floor). */
   pids(): Record<string, number[]>;
+  /** Roles whose processes hold the client sockets: memory per socket is counted from these only. */
+  socketHolders: string[];
+  /** With a profile directory: CPU profiles of the gateway's isolates from now until `stop()`. */
+  profile?(label: string): Promise<ProfileRun>;
   /** Kills and restarts the gateway (not the bridge); storage survives. */
   restartGateway?(): Promise<void>;
   stop(): Promise<void>;
@@ -26,47 +32,6 @@ const QUIET = {
   WRANGLER_HIDE_BANNER: "true",
   WRANGLER_SEND_ERROR_REPORTS: "false",
 };
-
-/** Resident set size of a process in bytes (0 when gone). */
-export function rssBytes(pid: number): number {
-  try {
-    const match = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Every descendant of a process (workerd runs under wrangler's Node process). */
-export function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // exited
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const child of children.get(p) ?? []) {
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-  } catch {
-    return "";
-  }
-}
 
 async function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -86,19 +51,29 @@ async function waitForLine(child: ChildProcess, pattern: RegExp, what: string, t
   });
 }
 
-/** The gateway in workerd (its own process, persisted storage) and the real bridge. */
+/**
+ * The gateway in workerd (its own process, persisted storage) and the real bridge.
+ * wrangler runs two workerd processes: its dev proxy (listening on the gateway's
+ * port, relaying every request and socket) and the runtime hosting our worker.
+ */
 export async function startOurs(options: {
   jwtSecret: string;
   bridgeToken: string;
   vars?: Record<string, string>;
+  /** Writes CPU profiles here: the bridge's (`--cpu-prof`, at exit) and workerd's (`profile()`). */
+  profileDir?: string;
 }): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "bench-ours-"));
   const persist = join(dir, "state");
   const dispatchSocket = join(dir, "ws.sock");
+  const { profileDir } = options;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   let port = 0;
   let host: ChildProcess;
+  let roles: { workerd: number[]; devProxy: number[] } | undefined;
 
   const startHost = async () => {
+    roles = undefined;
     host = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/gateway-host.ts")], {
       cwd: ROOT,
       env: {
@@ -106,6 +81,8 @@ export async function startOurs(options: {
         ...QUIET,
         BENCH_PORT: String(port),
         BENCH_PERSIST: persist,
+        // workerd's inspector listens only when profiling: it is not free.
+        ...(profileDir ? { BENCH_INSPECTOR: "0" } : {}),
         BENCH_BINDINGS: JSON.stringify({
           DESKTOP_JWT_SECRET: options.jwtSecret,
           BRIDGE_TOKEN: options.bridgeToken,
@@ -118,13 +95,25 @@ export async function startOurs(options: {
     });
     const url = await waitForLine(host, /BENCH_READY (\S+)/, "gateway host");
     port = Number(new URL(url).port);
+    // "ready" is the dev proxy's; the runtime hosting our worker may still be starting.
+    for (let i = 0; i < 600; i++) {
+      const response = await fetch(new URL("/healthz", url)).catch(() => undefined);
+      if (response?.ok) return;
+      await sleep(100);
+    }
+    throw new Error("gateway did not answer /healthz within 60 s");
   };
   await startHost();
+  const workerdRoles = () => {
+    if (!roles) {
+      const all = descendants(host.pid!).filter((pid) => commandOf(pid).includes("workerd serve"));
+      const devProxy = all.filter((pid) => listeningPorts(pid).includes(port));
+      roles = { workerd: all.filter((pid) => !devProxy.includes(pid)), devProxy };
+    }
+    return roles;
+  };
 
-  // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the bridge there when it stops.
-  const profile = process.env.BENCH_PROFILE_DIR
-    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
-    : [];
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const bridge = spawn(process.execPath, [...profile, join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
     env: {
       PATH: process.env.PATH,
@@ -144,9 +133,10 @@ export async function startOurs(options: {
     socketUrl: `ws://127.0.0.1:${port}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
-    pids: () => ({
-      workerd: descendants(host.pid!).filter((pid) => commandOf(pid).includes("workerd")),
-      bridge: [bridge.pid!],
+    pids: () => ({ ...workerdRoles(), bridge: [bridge.pid!], wrangler: [host.pid!] }),
+    socketHolders: ["workerd", "devProxy"],
+    ...(profileDir && {
+      profile: (label: string) => startWorkerdProfile(workerdRoles().workerd[0]!, profileDir, label),
     }),
     restartGateway: async () => {
       const exited = new Promise((resolve) => host.once("exit", resolve));
@@ -178,6 +168,7 @@ export async function startFloor(options: { jwtSecret: string }): Promise<Target
     dispatchSocket,
     jwtSecret: options.jwtSecret,
     pids: () => ({ floor: [child.pid!] }),
+    socketHolders: ["floor"],
     stop: async () => {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
@@ -185,9 +176,39 @@ export async function startFloor(options: { jwtSecret: string }): Promise<Target
   };
 }
 
+/** RSS of each role's processes, in bytes. */
 export function memoryOf(target: Target): Record<string, number> {
+  return byRole(target, rssBytes);
+}
+
+/** CPU time each role's processes have used so far, in ms. */
+export function cpuOf(target: Target): Record<string, number> {
+  return byRole(target, cpuMs);
+}
+
+function byRole(target: Target, read: (pid: number) => number): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [role, pids] of Object.entries(target.pids()))
-    out[role] = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+  for (const [role, pids] of Object.entries(target.pids())) out[role] = pids.reduce((sum, pid) => sum + read(pid), 0);
   return out;
+}
+
+/** RSS per role as the median of several samples after a pause, with each role's spread (max − min). */
+export async function settledMemoryOf(
+  target: Target,
+  { samples = 5, intervalMs = 200, pauseMs = 1000 } = {},
+): Promise<{ median: Record<string, number>; spread: Record<string, number> }> {
+  await sleep(pauseMs);
+  const taken: Record<string, number>[] = [];
+  for (let i = 0; i < samples; i++) {
+    if (i) await sleep(intervalMs);
+    taken.push(memoryOf(target));
+  }
+  const median: Record<string, number> = {};
+  const spread: Record<string, number> = {};
+  for (const role of Object.keys(taken[0]!)) {
+    const values = taken.map((sample) => sample[role] ?? 0).sort((a, b) => a - b);
+    median[role] = values[Math.floor(values.length / 2)]!;
+    spread[role] = values[values.length - 1]! - values[0]!;
+  }
+  return { median, spread };
 }

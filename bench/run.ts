@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick] [--only unloaded,saturated,capacity,resume,storm]
-//   [--ws-url ws://… --socket /path/ws.sock --secret …]`
+//   [--ws-url ws://… --socket /path/ws.sock --secret …] [--profile DIR]`
 // Measures our gateway (workerd + bridge, durable storage on) beside the
 // floor, or any gateway that speaks the legacy protocol, on loopback only.
 import { randomBytes } from "node:crypto";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startFloor, startOurs, type Target } from "./processes.js";
 import { writeResults } from "./report.js";
+import type { Protocol } from "./load.js";
 import { capacity, resume, saturated, storm, unloaded, type Scale } from "./scenarios.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -22,11 +23,13 @@ const { values } = parseArgs({
     socket: { type: "string" },
     secret: { type: "string" },
     out: { type: "string", default: "bench" },
+    profile: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(`npm run bench -- [--quick] [--only list] [--ws-url URL --socket PATH --secret S] [--out DIR]
+  [--profile DIR]
 
 Scenarios: unloaded (10 users x 5 sockets, 200 dispatches/s), saturated (100 x 2, 16 in flight),
 capacity (--users x 5 sockets: connect time, bytes per idle socket), resume (v2: 50 missed), storm
@@ -34,6 +37,9 @@ capacity (--users x 5 sockets: connect time, bytes per idle socket), resume (v2:
 the most this workplace's 20,000-descriptor cap allows the local runtime; the issue asks for 1,000).
 --quick shrinks each to a one-minute smoke run.
 With --ws-url/--socket/--secret, the legacy scenarios run against that gateway instead of ours.
+With --profile DIR, workerd runs with its inspector on and each unloaded/saturated run of ours writes
+a CPU profile per isolate to DIR (plus the bridge's --cpu-prof at exit); summarise them with
+\`node --import tsx bench/profile-summary.ts DIR\`.
 Writes <out>/results.json and <out>/RESULTS.md.`);
   process.exit(0);
 }
@@ -43,19 +49,19 @@ const jwtSecret = values.secret ?? randomBytes(32).toString("hex");
 const results: unknown[] = [];
 const log = (line: string) => console.error(`[bench] ${line}`);
 
-async function measure(target: Target, v2: boolean) {
-  const protocols = v2 ? (["legacy", "v2"] as const) : (["legacy"] as const);
+async function latency(target: Target, protocols: readonly Protocol[]) {
   for (const protocol of protocols) {
     if (only.has("unloaded"))
       results.push(await step(`unloaded ${target.name} ${protocol}`, () => unloaded(target, protocol, scale)));
     if (only.has("saturated"))
       results.push(await step(`saturated ${target.name} ${protocol}`, () => saturated(target, protocol, scale)));
   }
-  // Capacity after the latency runs: thousands of sockets leave the local runtime busy for a while.
-  for (const protocol of protocols) {
-    if (only.has("capacity"))
-      results.push(await step(`capacity ${target.name} ${protocol}`, () => capacity(target, protocol, scale)));
-  }
+}
+
+// Memory per socket is only credible on a gateway that has not served (and freed) anything yet:
+// callers pass a freshly started or restarted one.
+async function capacityOnFresh(target: Target, protocol: Protocol) {
+  results.push(await step(`capacity ${target.name} ${protocol}`, () => capacity(target, protocol, scale)));
 }
 
 async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -69,25 +75,44 @@ execFileSync(process.execPath, ["build.mjs"], { cwd: `${ROOT}local-bridge` });
 if (values["ws-url"]) {
   if (!values.socket || !values.secret) throw new Error("--ws-url needs --socket and --secret");
   const external: Target = {
-    name: "floor",
+    name: "external" as "floor",
     socketUrl: values["ws-url"],
     dispatchSocket: values.socket,
     jwtSecret,
     pids: () => ({}),
+    socketHolders: [],
     stop: async () => undefined,
   };
-  await measure({ ...external, name: "external" as "floor" }, false);
+  await latency(external, ["legacy"]);
+  if (only.has("capacity")) await capacityOnFresh(external, "legacy");
 } else {
   const floor = await startFloor({ jwtSecret });
   try {
-    await measure(floor, false);
+    await latency(floor, ["legacy"]);
   } finally {
     await floor.stop();
   }
-  const ours = await startOurs({ jwtSecret, bridgeToken: randomBytes(32).toString("hex") });
+  if (only.has("capacity")) {
+    const fresh = await startFloor({ jwtSecret });
+    try {
+      await capacityOnFresh(fresh, "legacy");
+    } finally {
+      await fresh.stop();
+    }
+  }
+  const ours = await startOurs({
+    jwtSecret,
+    bridgeToken: randomBytes(32).toString("hex"),
+    ...(values.profile && { profileDir: resolve(values.profile) }),
+  });
   try {
     if (only.has("resume")) results.push(await step("resume ours v2", () => resume(ours, scale)));
-    await measure(ours, true);
+    await latency(ours, ["legacy", "v2"]);
+    for (const protocol of ["legacy", "v2"] as const) {
+      if (!only.has("capacity")) break;
+      await ours.restartGateway!();
+      await capacityOnFresh(ours, protocol);
+    }
     if (only.has("storm")) results.push(await step("storm ours v2", () => storm(ours, scale)));
   } finally {
     await ours.stop();

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { BenchSocket, Dispatcher, Fleet, type Protocol } from "./load.js";
-import { memoryOf, type Target } from "./processes.js";
+import { cpuOf, memoryOf, settledMemoryOf, type Target } from "./processes.js";
 import { sleep, summarize, type Summary } from "./stats.js";
 
 export interface Scale {
@@ -26,7 +26,16 @@ export interface DeliveryResult {
   lost: number;
   duplicated: number;
   memoryBytes: Record<string, number>;
+  /** CPU time each process used during the measured run (ms; `load` is this load generator). */
+  cpuMs: Record<string, number>;
+  /** CPU profiles of the gateway's isolates over the measured run (with --profile). */
+  profiles?: string[];
 }
+
+const loadCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
+};
 
 const users = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -78,7 +87,12 @@ async function deliveryScenario(
   // Warm-up: wakes every user's object and the connection pool.
   await drive(fleet, dispatcher, names, shape.users, { inFlight: shape.inFlight });
   fleet.reset();
+  const profiling = await target.profile?.(`${scenario}-${target.name}-${protocol}`);
+  const cpuBefore: Record<string, number> = { ...cpuOf(target), load: loadCpuMs() };
   const run = await drive(fleet, dispatcher, names, shape.count, shape);
+  const cpuAfter = { ...cpuOf(target), load: loadCpuMs() };
+  const cpuMs = Object.fromEntries(Object.entries(cpuAfter).map(([role, ms]) => [role, ms - (cpuBefore[role] ?? 0)]));
+  const profiles = await profiling?.stop({ wallMs: Math.round(run.elapsedMs), dispatches: shape.count, cpuMs });
   const seconds = run.elapsedMs / 1000;
   const result: DeliveryResult = {
     scenario,
@@ -93,6 +107,8 @@ async function deliveryScenario(
     lost: run.lost,
     duplicated: fleet.duplicates,
     memoryBytes: memoryOf(target),
+    cpuMs,
+    ...(profiles && { profiles }),
   };
   dispatcher.close();
   await fleet.closeAll();
@@ -126,27 +142,45 @@ export interface CapacityResult {
   failedConnects: number;
   connectMs: Summary;
   connectAllSeconds: number;
-  bytesPerSocket: Record<string, number>;
+  /**
+   * RSS growth of the processes that hold the sockets, per open socket; undefined when the growth
+   * is within the RSS noise (or negative), so no figure is claimed.
+   */
+  bytesPerSocket: number | undefined;
+  /** The same per socket-holding role (may be within noise on its own). */
+  bytesPerSocketByRole: Record<string, number>;
+  /** Spread of the RSS samples of the socket holders, per socket: the resolution of the figure. */
+  noiseBytesPerSocket: number;
+  /** RSS of every process after the sockets settled (the bridge's included, for its own column). */
   memoryBytes: Record<string, number>;
 }
 
-/** 1,000 users × 5 sockets (200 × 5 quick): connect time and memory per idle socket. */
+/**
+ * --users × 5 sockets (200 × 5 quick) on a gateway that has served nothing yet (the caller starts
+ * or restarts it): connect time and memory per idle socket, from the socket holders' RSS only.
+ */
 export async function capacity(target: Target, protocol: Protocol, scale: Scale): Promise<CapacityResult> {
   const { quick } = scale;
   const fleet = new Fleet(target, protocol);
   const names = users(`capacity-${protocol}-`, quick ? 200 : scale.users);
-  await sleep(1000);
-  const before = memoryOf(target);
+  const before = await settledMemoryOf(target);
   const start = performance.now();
   const times = await fleet.connect(names, 5);
   const connectAllSeconds = (performance.now() - start) / 1000;
   await sleep(3000); // idle: let objects hibernate and allocations settle
-  const after = memoryOf(target);
+  const after = await settledMemoryOf(target);
   const sockets = names.length * 5 - fleet.failedConnects;
-  const bytesPerSocket: Record<string, number> = {};
-  for (const role of Object.keys(after))
-    bytesPerSocket[role] = Math.round((after[role]! - (before[role] ?? 0)) / sockets);
+  const bytesPerSocketByRole: Record<string, number> = {};
+  let growth = 0;
+  let noise = 0;
+  for (const role of target.socketHolders) {
+    const delta = after.median[role]! - before.median[role]!;
+    bytesPerSocketByRole[role] = Math.round(delta / sockets);
+    growth += delta;
+    noise += after.spread[role]! + before.spread[role]!;
+  }
   await fleet.closeAll();
+  const noiseBytesPerSocket = Math.round(noise / sockets);
   return {
     scenario: "capacity",
     target: target.name,
@@ -155,8 +189,10 @@ export async function capacity(target: Target, protocol: Protocol, scale: Scale)
     failedConnects: fleet.failedConnects,
     connectMs: summarize(times),
     connectAllSeconds: Math.round(connectAllSeconds * 1000) / 1000,
-    bytesPerSocket,
-    memoryBytes: after,
+    bytesPerSocket: growth > noise ? Math.round(growth / sockets) : undefined,
+    bytesPerSocketByRole,
+    noiseBytesPerSocket,
+    memoryBytes: after.median,
   };
 }
 
