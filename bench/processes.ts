@@ -10,7 +10,7 @@ import { startWorkerdProfile, type ProfileRun } from "./workerd-profile.js";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 export interface Target {
-  name: "ours" | "floor";
+  name: "ours" | "ours-direct" | "floor";
   /** ws://…/ws/notifications */
   socketUrl: string;
   dispatchSocket: string;
@@ -55,6 +55,8 @@ async function waitForLine(child: ChildProcess, pattern: RegExp, what: string, t
  * The gateway in workerd (its own process, persisted storage) and the real bridge.
  * wrangler runs two workerd processes: its dev proxy (listening on the gateway's
  * port, relaying every request and socket) and the runtime hosting our worker.
+ * `direct` points the clients and the bridge at the latter's own port instead (as
+ * on Cloudflare, where there is no dev proxy): the "ours-direct" probe.
  */
 export async function startOurs(options: {
   jwtSecret: string;
@@ -62,6 +64,7 @@ export async function startOurs(options: {
   vars?: Record<string, string>;
   /** Writes CPU profiles here: the bridge's (`--cpu-prof`, at exit) and workerd's (`profile()`). */
   profileDir?: string;
+  direct?: boolean;
 }): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "bench-ours-"));
   const persist = join(dir, "state");
@@ -112,6 +115,21 @@ export async function startOurs(options: {
     }
     return roles;
   };
+  // Miniflare's entry socket in the workerd of our worker: the one of its ports that serves /healthz.
+  let gatewayPort = port;
+  if (options.direct) {
+    const ports = listeningPorts(workerdRoles().workerd[0]!);
+    const answers = await Promise.all(
+      ports.map((p) =>
+        fetch(`http://127.0.0.1:${p}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
+    gatewayPort = ports[answers.indexOf(true)] ?? 0;
+    if (!gatewayPort) throw new Error(`no port of workerd (${ports.join(", ")}) serves /healthz`);
+  }
 
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const bridge = spawn(process.execPath, [...profile, join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
@@ -119,7 +137,7 @@ export async function startOurs(options: {
       PATH: process.env.PATH,
       WS_DISPATCH_SOCKET: dispatchSocket,
       SPOOL_DIR: join(dir, "spool"),
-      GATEWAY_URL: `http://127.0.0.1:${port}`,
+      GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
       BRIDGE_TOKEN: options.bridgeToken,
       LOG_LEVEL: "warn",
     },
@@ -129,21 +147,24 @@ export async function startOurs(options: {
   if (!existsSync(dispatchSocket)) throw new Error("bridge did not start");
 
   return {
-    name: "ours",
-    socketUrl: `ws://127.0.0.1:${port}/ws/notifications`,
+    name: options.direct ? "ours-direct" : "ours",
+    socketUrl: `ws://127.0.0.1:${gatewayPort}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
     pids: () => ({ ...workerdRoles(), bridge: [bridge.pid!], wrangler: [host.pid!] }),
-    socketHolders: ["workerd", "devProxy"],
+    socketHolders: options.direct ? ["workerd"] : ["workerd", "devProxy"],
     ...(profileDir && {
       profile: (label: string) => startWorkerdProfile(workerdRoles().workerd[0]!, profileDir, label),
     }),
-    restartGateway: async () => {
-      const exited = new Promise((resolve) => host.once("exit", resolve));
-      host.kill("SIGTERM");
-      await exited;
-      await startHost();
-    },
+    // The direct port changes with a restart; the probe starts a new gateway instead.
+    restartGateway: options.direct
+      ? undefined
+      : async () => {
+          const exited = new Promise((resolve) => host.once("exit", resolve));
+          host.kill("SIGTERM");
+          await exited;
+          await startHost();
+        },
     stop: async () => {
       bridge.kill("SIGTERM");
       host.kill("SIGTERM");

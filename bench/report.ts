@@ -39,6 +39,8 @@ export function writeResults(path: string, results: unknown[], scale: Scale): vo
     "",
     '"ours" = dispatch over the Unix socket → bridge → worker (workerd) → user\'s Durable Object (SQLite',
     'write before fan-out) → sockets. "floor" = a minimal legacy gateway in one Node process (no storage).',
+    '"ours-direct" = ours with clients and bridge on the port of the workerd running our worker, skipping',
+    "wrangler dev's proxy (a second workerd that relays every request and socket; Cloudflare has none).",
     "",
     "## Delivery (dispatch → delivered on every socket of the user)",
     "",
@@ -51,7 +53,8 @@ export function writeResults(path: string, results: unknown[], scale: Scale): vo
     }),
     "",
     "CPU each process spent per dispatch over the measured run (/proc utime + stime; `load` is the load",
-    "generator, which shares the cores). The ceiling is what the cores could do if CPU were the only limit.",
+    "generator, which shares the cores). The ceiling is what the cores could do if CPU were the only limit",
+    "(saturated only: at 200/s the fixed costs of each request are not shared by batching).",
     "",
     "| scenario | target | protocol | CPU ms per dispatch, by process | total | CPU-bound ceiling |",
     "| --- | --- | --- | --- | ---: | ---: |",
@@ -60,20 +63,24 @@ export function writeResults(path: string, results: unknown[], scale: Scale): vo
       const total = perDispatch.reduce((sum, [, ms]) => sum + ms, 0) / r.dispatches;
       return `| ${r.scenario} | ${r.target} | ${r.protocol} | ${perDispatch
         .map(([role, ms]) => `${role} ${(ms / r.dispatches).toFixed(2)}`)
-        .join(", ")} | ${total.toFixed(2)} | ${Math.round((cpus().length * 1000) / total)}/s |`;
+        .join(
+          ", ",
+        )} | ${total.toFixed(2)} | ${r.scenario === "saturated" ? `${Math.round((cpus().length * 1000) / total)}/s` : "—"} |`;
     }),
     "",
     "## Capacity (idle sockets)",
     "",
-    "Each protocol on a gateway started for it (no memory freed by an earlier run to reuse). Memory per",
-    "socket counts only the processes that hold the sockets (ours: workerd and wrangler's dev proxy, which",
-    "relays every socket; floor: its one process), from the median of 5 RSS samples before and after.",
+    "Each protocol on a gateway started for it (no memory freed by an earlier run to reuse). The first half",
+    'of the users warms it up; memory per socket is the RSS growth from the second half ("measured")',
+    "divided by its sockets, counted only in the processes that hold the sockets (ours: workerd and",
+    "wrangler's dev proxy, which relays every socket; floor: its one process), each RSS the median of 5",
+    "samples taken after the sockets sat idle.",
     "",
-    "| target | protocol | sockets | failed | connect p50 ms | p99 ms | all connected s | per socket | by process | bridge RSS | RSS after |",
+    "| target | protocol | sockets (measured) | failed | connect p50 ms | p99 ms | all connected s | per socket | by process | bridge RSS | RSS after |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
     ...capacityRows.map(
       (r) =>
-        `| ${r.target} | ${r.protocol} | ${r.sockets} | ${r.failedConnects} | ${r.connectMs.p50} | ${r.connectMs.p99} | ${r.connectAllSeconds} | ${perSocket(r)} | ${Object.entries(
+        `| ${r.target} | ${r.protocol} | ${r.sockets} (${r.measuredSockets}) | ${r.failedConnects} | ${r.connectMs.p50} | ${r.connectMs.p99} | ${r.connectAllSeconds} | ${perSocket(r)} | ${Object.entries(
           r.bytesPerSocketByRole,
         )
           .map(([role, b]) => `${role} ${b > 0 ? kb(b) : "~0"}`)

@@ -24,12 +24,13 @@ const { values } = parseArgs({
     secret: { type: "string" },
     out: { type: "string", default: "bench" },
     profile: { type: "string" },
+    "skip-direct": { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(`npm run bench -- [--quick] [--only list] [--ws-url URL --socket PATH --secret S] [--out DIR]
-  [--profile DIR]
+  [--profile DIR] [--skip-direct]
 
 Scenarios: unloaded (10 users x 5 sockets, 200 dispatches/s), saturated (100 x 2, 16 in flight),
 capacity (--users x 5 sockets: connect time, bytes per idle socket), resume (v2: 50 missed), storm
@@ -40,6 +41,9 @@ With --ws-url/--socket/--secret, the legacy scenarios run against that gateway i
 With --profile DIR, workerd runs with its inspector on and each unloaded/saturated run of ours writes
 a CPU profile per isolate to DIR (plus the bridge's --cpu-prof at exit); summarise them with
 \`node --import tsx bench/profile-summary.ts DIR\`.
+"ours-direct" runs the latency and capacity scenarios again with clients and bridge on the port of the
+workerd that runs our worker, without wrangler dev's proxy in front (as on Cloudflare); --skip-direct
+leaves it out.
 Writes <out>/results.json and <out>/RESULTS.md.`);
   process.exit(0);
 }
@@ -116,6 +120,31 @@ if (values["ws-url"]) {
     if (only.has("storm")) results.push(await step("storm ours v2", () => storm(ours, scale)));
   } finally {
     await ours.stop();
+  }
+  // The same worker without wrangler dev's proxy in front (an extra probe; "ours" stays the path).
+  if (!values["skip-direct"]) {
+    const direct = () =>
+      startOurs({
+        jwtSecret,
+        bridgeToken: randomBytes(32).toString("hex"),
+        direct: true,
+        ...(values.profile && { profileDir: resolve(values.profile) }),
+      });
+    const latencyTarget = await direct();
+    try {
+      await latency(latencyTarget, ["legacy", "v2"]);
+    } finally {
+      await latencyTarget.stop();
+    }
+    for (const protocol of ["legacy", "v2"] as const) {
+      if (!only.has("capacity")) break;
+      const fresh = await direct();
+      try {
+        await capacityOnFresh(fresh, protocol);
+      } finally {
+        await fresh.stop();
+      }
+    }
   }
 }
 
