@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { createRequire } from "node:module";
-import type { CapacityResult, DeliveryResult, ResumeResult, Scale, StormResult } from "./scenarios.js";
+import type { CapacityResult, DeliveryResult, ResumeResult, StormResult } from "./scenarios.js";
 
 const require = createRequire(import.meta.url);
 const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
@@ -19,7 +19,17 @@ const TARGETS = {
 
 type Result = DeliveryResult | CapacityResult | ResumeResult | StormResult;
 
-export function writeResults(path: string, results: unknown[], scale: Scale): void {
+/** What `npm run bench` writes to results.json, and RESULTS.md is rendered from. */
+export interface RunRecord {
+  quick: boolean;
+  /** ISO date of the run. */
+  date: string;
+  /** The 1-minute load average after each step: the other work sharing the cores. */
+  loadAverages: number[];
+  results: unknown[];
+}
+
+export function writeResults(path: string, { quick, date, loadAverages, results }: RunRecord): void {
   const all = results as Result[];
   const delivery = all.filter((r): r is DeliveryResult => r.scenario === "unloaded" || r.scenario === "saturated");
   const capacityRows = all.filter((r): r is CapacityResult => r.scenario === "capacity");
@@ -30,12 +40,11 @@ export function writeResults(path: string, results: unknown[], scale: Scale): vo
   const lines = [
     "# Benchmark results",
     "",
-    `Written by \`npm run bench${scale.quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}.`,
+    `Written by \`npm run bench${quick ? " -- --quick" : ""}\` on ${date.slice(0, 10)}.`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${mb(totalmem())} RAM; Node ${process.version};`,
     `wrangler ${version("wrangler")}, workerd ${version("workerd")}. Load generator, floor and gateway share the machine;`,
-    `load average when written: ${loadavg()
-      .map((n) => n.toFixed(2))
-      .join(", ")} (anything above 0 is other work on the same two cores).`,
+    `1-minute load average during the run: ${Math.min(...loadAverages).toFixed(2)}–${Math.max(...loadAverages).toFixed(2)}`,
+    "(the bench itself keeps about one core busy; the rest is other work on the same two cores).",
     "",
     '"ours" = dispatch over the Unix socket → bridge → worker (workerd) → user\'s Durable Object (SQLite',
     'write before fan-out) → sockets. "floor" = a minimal legacy gateway in one Node process (no storage).',

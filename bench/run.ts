@@ -4,12 +4,13 @@
 // floor, or any gateway that speaks the legacy protocol, on loopback only.
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startFloor, startOurs, type Target } from "./processes.js";
-import { writeResults } from "./report.js";
+import { writeResults, type RunRecord } from "./report.js";
 import type { Protocol } from "./load.js";
 import { capacity, resume, saturated, storm, unloaded, type Scale } from "./scenarios.js";
 
@@ -25,12 +26,13 @@ const { values } = parseArgs({
     out: { type: "string", default: "bench" },
     profile: { type: "string" },
     "skip-direct": { type: "boolean", default: false },
+    report: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(`npm run bench -- [--quick] [--only list] [--ws-url URL --socket PATH --secret S] [--out DIR]
-  [--profile DIR] [--skip-direct]
+  [--profile DIR] [--skip-direct] [--report]
 
 Scenarios: unloaded (10 users x 5 sockets, 200 dispatches/s), saturated (100 x 2, 16 in flight),
 capacity (--users x 5 sockets: connect time, bytes per idle socket), resume (v2: 50 missed), storm
@@ -44,13 +46,22 @@ a CPU profile per isolate to DIR (plus the bridge's --cpu-prof at exit); summari
 "ours-direct" runs the latency and capacity scenarios again with clients and bridge on the port of the
 workerd that runs our worker, without wrangler dev's proxy in front (as on Cloudflare); --skip-direct
 leaves it out.
-Writes <out>/results.json and <out>/RESULTS.md.`);
+Writes <out>/results.json and <out>/RESULTS.md; --report only renders RESULTS.md again from results.json
+(after an edit of bench/analysis.md).`);
+  process.exit(0);
+}
+const outDir = resolve(ROOT, values.out);
+if (values.report) {
+  const record = JSON.parse(readFileSync(`${outDir}/results.json`, "utf8")) as RunRecord;
+  writeResults(`${outDir}/RESULTS.md`, record);
   process.exit(0);
 }
 const scale: Scale = { quick: values.quick, users: Number(values.users) };
 const only = new Set((values.only ?? "unloaded,saturated,capacity,resume,storm").split(","));
 const jwtSecret = values.secret ?? randomBytes(32).toString("hex");
 const results: unknown[] = [];
+const loadAverages: number[] = [];
+const date = new Date().toISOString();
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 async function latency(target: Target, protocols: readonly Protocol[]) {
@@ -71,6 +82,7 @@ async function capacityOnFresh(target: Target, protocol: Protocol) {
 async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   log(`${name}…`);
   const result = await run();
+  loadAverages.push(loadavg()[0]!);
   log(`${name}: ${JSON.stringify(result)}`);
   return result;
 }
@@ -148,9 +160,9 @@ if (values["ws-url"]) {
   }
 }
 
-const outDir = resolve(ROOT, values.out);
+const record: RunRecord = { quick: scale.quick, date, loadAverages, results };
 mkdirSync(outDir, { recursive: true });
-writeFileSync(`${outDir}/results.json`, `${JSON.stringify({ quick: scale.quick, results }, null, 2)}\n`);
-writeResults(`${outDir}/RESULTS.md`, results, scale);
+writeFileSync(`${outDir}/results.json`, `${JSON.stringify(record, null, 2)}\n`);
+writeResults(`${outDir}/RESULTS.md`, record);
 log(`wrote ${outDir}/results.json and ${outDir}/RESULTS.md`);
 process.exit(0);
