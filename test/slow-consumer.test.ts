@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeDispatch, inboxDiagnostics } from "./helpers/api.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
-import { connectV2, takeNotifications } from "./helpers/ws-client.js";
+import { connectLegacy, connectV2, takeNotifications } from "./helpers/ws-client.js";
 
 // A client that stops reading (a Mac asleep mid-connection) must not hold up
 // anyone else: not the user's other devices, not other users. Nor may it make
@@ -20,19 +20,22 @@ beforeAll(async () => {
 });
 afterAll(() => gateway?.stop());
 
-/** A v2 socket opened by hand over TCP that never reads a byte after the handshake. */
-async function stalledSocket(token: string): Promise<Socket> {
-  const socket = connect(Number(gateway.url.port), "127.0.0.1");
+/**
+ * A socket opened by hand over TCP that never reads a byte after the
+ * handshake (v2: token in the upgrade; legacy: in a first frame).
+ */
+async function stalledSocket(token: string, on = gateway, protocol: "v2" | "legacy" = "v2"): Promise<Socket> {
+  const socket = connect(Number(on.url.port), "127.0.0.1");
   await new Promise((resolve) => socket.once("connect", resolve));
   socket.write(
     [
       "GET /ws/notifications HTTP/1.1",
-      `Host: 127.0.0.1:${gateway.url.port}`,
+      `Host: 127.0.0.1:${on.url.port}`,
       "Upgrade: websocket",
       "Connection: Upgrade",
       `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}`,
       "Sec-WebSocket-Version: 13",
-      `Authorization: Bearer ${token}`,
+      ...(protocol === "v2" ? [`Authorization: Bearer ${token}`] : []),
       "",
       "",
     ].join("\r\n"),
@@ -43,8 +46,18 @@ async function stalledSocket(token: string): Promise<Socket> {
       resolve();
     }),
   );
+  if (protocol === "legacy") socket.write(maskedTextFrame(JSON.stringify({ type: "auth", token })));
   socket.pause(); // from here on the kernel buffers fill and the server must cope
   return socket;
+}
+
+/** A client → server text frame (clients must mask, RFC 6455 5.3). */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.from([0x80 | 126, 0, 0]);
+  if (payload.length >= 126) length.writeUInt16BE(payload.length, 1);
+  const mask = randomBytes(4);
+  return Buffer.concat([Buffer.from([0x81]), length, mask, payload.map((byte, i) => byte ^ mask[i % 4]!)]);
 }
 
 describe("a client that stops reading", () => {
@@ -125,3 +138,46 @@ describe("the ack window of a v2 socket", () => {
     expect((await socket.waitClosed()).code).toBe(4413);
   });
 });
+
+describe("a legacy client that stops reading", () => {
+  let heartbeatGateway: Gateway;
+  beforeAll(async () => {
+    heartbeatGateway = await startGateway({
+      DISPATCH_RATE_PER_USER_PER_MINUTE: "0",
+      HEARTBEAT_INTERVAL_SECONDS: "0.2",
+      HEARTBEAT_TIMEOUT_MISSED: "3",
+    });
+  });
+  afterAll(() => heartbeatGateway?.stop());
+
+  it("is closed by the heartbeat while the user's other socket gets everything", { timeout: 30_000 }, async () => {
+    const token = await mintToken({ secret: heartbeatGateway.jwtSecret, sub: "legacy-sleeper" });
+    const stalled = await stalledSocket(token, heartbeatGateway, "legacy");
+    const awake = await connectLegacy(heartbeatGateway.socketUrl, token);
+    awake.ws.on("message", (data) => {
+      if (JSON.parse(data.toString()).type === "ping") awake.send({ type: "pong" });
+    });
+    await waitFor(async () => (await inboxDiagnostics(heartbeatGateway, "legacy-sleeper")).sockets.legacy === 2);
+    const big = "x".repeat(16_000);
+    for (let i = 0; i < 50; i++) {
+      const sent = await bridgeDispatch(heartbeatGateway, "legacy-sleeper", { id: `l${i}`, title: "t", message: big });
+      expect(sent.status).toBe(200);
+    }
+    const received = await takeNotifications(awake, 50, 10_000);
+    expect(received.map((frame) => frame.id)).toEqual(Array.from({ length: 50 }, (_, i) => `l${i}`));
+    // Three unanswered pings (0.6 s) later only the reading socket is left.
+    await waitFor(async () => (await inboxDiagnostics(heartbeatGateway, "legacy-sleeper")).sockets.legacy === 1);
+    expect(awake.ws.readyState).toBe(awake.ws.OPEN);
+    stalled.destroy();
+    awake.close();
+  });
+});
+
+/** Polls until the check holds, failing after the deadline. */
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
