@@ -176,7 +176,22 @@ function summariseNodeProfile(path: string): string[] {
 }
 
 const { values, positionals } = parseArgs({ options: { out: { type: "string" } }, allowPositionals: true });
-const lines: string[] = [];
+const lines: string[] = [
+  "# CPU profiles",
+  "",
+  "Written by `node --import tsx bench/profile-summary.ts <dir>` from the",
+  "profiles of `npm run bench -- --only unloaded,saturated --profile <dir>` (workerd's inspector on, a V8",
+  "sampling profiler in our isolate and in Miniflare's entry worker, the bridge under `--cpu-prof`).",
+  "Profiling slows the gateway; these runs say where time goes, the figures of RESULTS.md come from",
+  "runs without it. V8 samples wall time: an isolate counts as busy while it is not idle, also when its",
+  "thread waits for a core. All isolates of workerd share one thread, and the entry worker stays busy",
+  "in `fetch` while ours handles the request, so busy times overlap; only /proc says what the CPU did.",
+  "Parts: *our code* = worker/ and schemas/; *our libraries* = itty-router, zod, jose; *runtime APIs* =",
+  "functions of the runtime called from JavaScript (SQLite `exec`, WebSocket `send`, `Response`, …),",
+  "whose time is spent in its C++; *dev stack JS* = Miniflare's entry worker and wrangler's middleware;",
+  "*outside JS* = V8's `(program)`, the runtime's own work while the isolate is entered.",
+  "",
+];
 for (const input of positionals) {
   if (!statSync(input).isDirectory()) {
     lines.push(...summariseNodeProfile(input));

@@ -11,6 +11,8 @@ export interface Scale {
    * WebSocket, so runs here use 600 (3,000 sockets) unless --users says otherwise.
    */
   users: number;
+  /** How long capacity's sockets sit idle before memory is sampled (hibernation, allocator settling). */
+  idleMs: number;
 }
 
 export interface DeliveryResult {
@@ -157,9 +159,6 @@ export interface CapacityResult {
   memoryBytes: Record<string, number>;
 }
 
-/** How long sockets sit idle before memory is sampled (hibernation, allocator settling). */
-const CAPACITY_IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 3000);
-
 /**
  * --users × 5 sockets (200 × 5 quick) on a gateway that has served nothing yet (the caller starts
  * or restarts it): connect time, and memory per idle socket from the socket holders' RSS only.
@@ -177,7 +176,7 @@ export async function capacity(target: Target, protocol: Protocol, scale: Scale)
     const start = performance.now();
     const times = await fleet.connect(batch, 5);
     connectMs += performance.now() - start;
-    await sleep(CAPACITY_IDLE_MS);
+    await sleep(scale.idleMs);
     return times;
   };
   const times = await connect(warmUp);
