@@ -34,6 +34,8 @@ export class Fleet {
   readonly sockets = new Map<string, BenchSocket[]>();
   readonly pending = new Map<string, Pending>();
   readonly latencies: number[] = [];
+  /** Dispatch → first socket of the user: apart from `latencies`, the time the fan-out itself took. */
+  readonly firstLatencies: number[] = [];
   duplicates = 0;
   deliveries = 0;
   failedConnects = 0;
@@ -93,6 +95,7 @@ export class Fleet {
     if (!entry) return;
     entry.delivered += 1;
     entry.lastAt = performance.now();
+    if (entry.delivered === 1) this.firstLatencies.push(entry.lastAt - entry.t0);
     if (entry.delivered === entry.expected) this.latencies.push(entry.lastAt - entry.t0);
   }
 
@@ -117,6 +120,7 @@ export class Fleet {
   reset(): void {
     this.pending.clear();
     this.latencies.length = 0;
+    this.firstLatencies.length = 0;
     this.duplicates = 0;
     this.deliveries = 0;
   }

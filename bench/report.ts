@@ -53,12 +53,12 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
     "",
     "## Delivery (dispatch → delivered on every socket of the user)",
     "",
-    "| scenario | target | protocol | dispatches/s | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | lost | dup | refused | ratio to floor (disp/s) |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| scenario | target | protocol | dispatches/s | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | first socket p50 / p99 ms | lost | dup | refused | ratio to floor (disp/s) |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...delivery.map((r) => {
       const floor = floorOf(r.scenario);
       const ratio = floor && r.target !== "floor" ? (r.dispatchesPerSecond / floor.dispatchesPerSecond).toFixed(2) : "";
-      return `| ${r.scenario} | ${r.target} | ${r.protocol} | ${r.dispatchesPerSecond} | ${r.deliveriesPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p90} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.lost} | ${r.duplicated} | ${r.refused} | ${ratio} |`;
+      return `| ${r.scenario} | ${r.target} | ${r.protocol} | ${r.dispatchesPerSecond} | ${r.deliveriesPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p90} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.firstSocketMs ? `${r.firstSocketMs.p50} / ${r.firstSocketMs.p99}` : ""} | ${r.lost} | ${r.duplicated} | ${r.refused} | ${ratio} |`;
     }),
     "",
     "CPU each process spent per dispatch over the measured run (/proc utime + stime; `load` is the load",

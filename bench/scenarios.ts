@@ -25,6 +25,8 @@ export interface DeliveryResult {
   dispatchesPerSecond: number;
   deliveriesPerSecond: number;
   latencyMs: Summary;
+  /** Dispatch → delivered on the first socket of the user (the rest of `latencyMs` is fan-out). */
+  firstSocketMs: Summary;
   lost: number;
   duplicated: number;
   memoryBytes: Record<string, number>;
@@ -106,6 +108,7 @@ async function deliveryScenario(
     dispatchesPerSecond: Math.round((shape.count - run.refused) / seconds),
     deliveriesPerSecond: Math.round(fleet.deliveries / seconds),
     latencyMs: summarize(fleet.latencies),
+    firstSocketMs: summarize(fleet.firstLatencies),
     lost: run.lost,
     duplicated: fleet.duplicates,
     memoryBytes: memoryOf(target),
