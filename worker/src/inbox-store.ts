@@ -26,6 +26,10 @@ type Row = { seq: number; body: string; read: number };
 export class InboxStore {
   /** Chart images of notifications removed since the last drainRemovedImages(). */
   private removedImages: string[] = [];
+  // Caches of stored values, read once per object start: this object is their only writer, and
+  // the dispatch path would otherwise spend more time reading them than inserting (bench/PROFILE.md).
+  private cachedCursor: number | undefined;
+  private cachedCount: number | undefined;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -49,11 +53,11 @@ export class InboxStore {
 
   /** Latest seq ever assigned (0 for a new inbox); never goes back, even after deletes. */
   cursor(): number {
-    return this.meta("cursor");
+    return (this.cachedCursor ??= this.meta("cursor"));
   }
 
   count(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM notifications").one().n;
+    return (this.cachedCount ??= this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM notifications").one().n);
   }
 
   unreadCount(): number {
@@ -73,14 +77,17 @@ export class InboxStore {
   /** Stores a notification whose id is new (see seqOf) under the next seq. */
   append(notification: Notification): StoreResult {
     const seq = this.cursor() + 1;
+    const stored = this.count();
     this.setMeta("cursor", seq);
+    this.cachedCursor = seq;
     this.sql.exec(
       "INSERT INTO notifications (seq, id, body) VALUES (?, ?, ?)",
       seq,
       notification.id,
       JSON.stringify(notification),
     );
-    return { seq, pruned: this.prune() };
+    this.cachedCount = stored + 1;
+    return { seq, pruned: this.cachedCount > this.limits.inboxLimit ? this.prune() : [] };
   }
 
   /** Newest first: seq in (since, before), at most `limit`. */
@@ -146,6 +153,7 @@ export class InboxStore {
         deleted.push(row.id);
       }
     }
+    if (this.cachedCount !== undefined) this.cachedCount -= deleted.length;
     return deleted;
   }
 
@@ -160,6 +168,7 @@ export class InboxStore {
       )
       .toArray();
     for (const row of pruned) this.forget(row);
+    if (this.cachedCount !== undefined) this.cachedCount -= pruned.length;
     return pruned.map((row) => row.id);
   }
 

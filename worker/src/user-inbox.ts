@@ -287,8 +287,16 @@ export class UserInbox extends DurableObject<Env> {
       this.closeSocket(ws, CLOSE_CODES.messageTooBig, `frame larger than ${this.config.wsFrameLimitBytes} bytes`);
       return;
     }
-    const touched = { ...attachment, lastFrameAt: Date.now() };
-    ws.serializeAttachment(touched);
+    // Written once, after the frame is handled: lastFrameAt (liveness) and, for an ack, ackedSeq.
+    const touched: SocketAttachment = { ...attachment, lastFrameAt: Date.now() };
+    try {
+      this.onV2Frame(ws, message, touched);
+    } finally {
+      ws.serializeAttachment(touched);
+    }
+  }
+
+  private onV2Frame(ws: WebSocket, message: string | ArrayBuffer, touched: SocketAttachment): void {
     if (typeof message !== "string") return this.refuseFrame(ws, "expected a text frame");
     let parsed: unknown;
     try {
@@ -311,12 +319,11 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   /** The client has every notification up to `cursor`: its window moves on. */
-  private onAck(ws: WebSocket, attachment: SocketAttachment, cursor: number): void {
+  private onAck(ws: WebSocket, touched: SocketAttachment, cursor: number): void {
     const latest = this.store.cursor();
     if (cursor > latest) return this.refuseFrame(ws, `ack cursor ${cursor} is beyond the latest seq ${latest}`);
-    const ackedSeq = Math.max(cursor, this.ackedSeqOf(ws));
-    ws.serializeAttachment({ ...attachment, ackedSeq });
-    this.ackedSeqs.set(ws, ackedSeq);
+    touched.ackedSeq = Math.max(cursor, this.ackedSeqOf(ws));
+    this.ackedSeqs.set(ws, touched.ackedSeq);
   }
 
   private ackedSeqOf(ws: WebSocket): number {
