@@ -20,6 +20,13 @@ export const DEFAULT_DESKTOP_JWT_EXPIRY_DAYS = 30;
 export const DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS = 7;
 /** Legacy: custom URL scheme of the desktop app's sign-in redirect. */
 export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
+/**
+ * Lobby objects that hold legacy sockets before and after auth; each socket
+ * picks one at random. More shards spread heartbeats and connects; a user's
+ * sockets in k shards cost k calls per dispatch. Changing it is safe: a socket
+ * keeps the shard it was given.
+ */
+export const DEFAULT_LEGACY_LOBBY_SHARDS = 8;
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
@@ -86,6 +93,7 @@ export interface Config {
   readonly heartbeatTimeoutMissed: number;
   readonly maxConnectionsPerUser: number;
   readonly authTimeoutMs: number;
+  readonly legacyLobbyShards: number;
   readonly dispatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
   readonly agentRequestTimeoutMs: number;
@@ -152,6 +160,11 @@ export function loadConfig(env: Env): Config {
       integer: true,
     }),
     authTimeoutMs: number(env, "AUTH_TIMEOUT_SECONDS", DEFAULT_AUTH_TIMEOUT_SECONDS, { min: 0.01 }) * 1000,
+    legacyLobbyShards: number(env, "LEGACY_LOBBY_SHARDS", DEFAULT_LEGACY_LOBBY_SHARDS, {
+      min: 1,
+      max: 1024,
+      integer: true,
+    }),
     dispatchBodyLimitBytes: number(env, "DISPATCH_BODY_LIMIT_BYTES", DEFAULT_DISPATCH_BODY_LIMIT_BYTES, {
       min: 1024,
       integer: true,
