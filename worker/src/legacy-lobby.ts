@@ -43,6 +43,8 @@ export class LegacyLobby extends DurableObject<Env> {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = createLogger("LegacyLobby", this.config.logLevel);
+    // Starts after eviction are normal; at debug they show how often a shard sleeps.
+    this.log.debug("object started");
   }
 
   /** A legacy socket handed over by the worker, not yet authenticated. */
