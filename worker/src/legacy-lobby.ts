@@ -86,12 +86,13 @@ export class LegacyLobby extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    await this.onDisconnect(ws, code === 1005 || code === 1006 ? CLOSE_CODES.normal : code, reason);
+    // The client's close: answered, and an open socket is given back to its user's object.
+    await this.shut(ws, code === 1005 || code === 1006 ? CLOSE_CODES.normal : code, reason);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     this.log.warn("LegacyLobby webSocketError handler", { error: errorMessage(error) });
-    await this.onDisconnect(ws, CLOSE_CODES.internalError, "socket error");
+    await this.shut(ws, CLOSE_CODES.internalError, "socket error");
   }
 
   override async alarm(): Promise<void> {
@@ -231,15 +232,6 @@ export class LegacyLobby extends DurableObject<Env> {
     return { written, alive };
   }
 
-  private async onDisconnect(ws: WebSocket, code: number, reason: string): Promise<void> {
-    const attachment = readLobbyAttachment(ws);
-    this.closeSocket(ws, code, reason);
-    if (attachment?.phase === "open" && attachment.username) {
-      this.removeEntry(attachment.username, attachment.socketId);
-      await this.unregister(attachment.username, attachment.socketId);
-    }
-  }
-
   /**
    * Legacy heartbeat and auth deadlines for every socket of this shard. Each
    * socket is pinged when its own interval since auth_ok or its last pong is
@@ -294,7 +286,7 @@ export class LegacyLobby extends DurableObject<Env> {
     await this.shut(ws, code, message);
   }
 
-  /** Server-side close of one socket; an open one is given back to its user's object. */
+  /** Closes one socket; an open one is given back to its user's object. */
   private async shut(ws: WebSocket, code: number, reason: string): Promise<void> {
     const attachment = readLobbyAttachment(ws);
     this.closeSocket(ws, code, reason);
