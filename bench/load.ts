@@ -2,6 +2,7 @@ import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
 import WebSocket from "ws";
+import { AckSchedule, type AuthOkV2Frame } from "@analyst-notifications/schemas";
 import type { Target } from "./processes.js";
 import { sleep } from "./stats.js";
 
@@ -166,10 +167,18 @@ export class BenchSocket {
         ws.terminate();
       }, 30_000);
       ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      let acks: AckSchedule | undefined;
+      ws.once("close", () => acks?.stop());
       ws.on("message", (data) => {
         const text = data.toString();
         if (text.startsWith('{"type":"auth_ok"')) {
           clearTimeout(timer);
+          // v2 clients acknowledge as the Raycast client does; the ack frames are part of the measured cost.
+          if (v2) {
+            acks = new AckSchedule(JSON.parse(text) as AuthOkV2Frame, (cursor) => {
+              if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ack", cursor }));
+            });
+          }
           return resolve();
         }
         if (text === '{"type":"ping"}') return ws.send('{"type":"pong"}');
@@ -183,7 +192,10 @@ export class BenchSocket {
           return;
         }
         this.seen.add(frame.id);
-        if (frame.seq !== undefined) this.lastSeq = Math.max(this.lastSeq, frame.seq);
+        if (frame.seq !== undefined) {
+          this.lastSeq = Math.max(this.lastSeq, frame.seq);
+          acks?.received(frame.seq);
+        }
         this.fleet.onDelivery(frame.id);
       });
     });

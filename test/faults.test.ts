@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
+import { AckSchedule, type AuthOkV2Frame } from "@analyst-notifications/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { socketRequest, startBridge, type Bridge } from "./helpers/bridge.js";
 import { GatewayProcess } from "./helpers/gateway-process.js";
@@ -100,11 +101,16 @@ class ResumingClient {
     return new Promise((resolve, reject) => {
       ws.once("error", reject);
       ws.once("unexpected-response", () => reject(new Error("refused")));
+      let acks: AckSchedule | undefined;
       ws.on("message", (data) => {
         const frame = JSON.parse(data.toString()) as { type: string; id?: string; seq?: number };
         if (frame.type === "auth_ok") {
+          acks = new AckSchedule(frame as unknown as AuthOkV2Frame, (cursor) => {
+            if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ack", cursor }));
+          });
           // Only an established socket reconnects on close; a failed attempt is retried by connect().
           ws.once("close", () => {
+            acks?.stop();
             if (this.stopped) return;
             this.reconnects += 1;
             void this.connect();
@@ -112,6 +118,7 @@ class ResumingClient {
           return resolve();
         }
         if (frame.type !== "notification") return;
+        acks?.received(frame.seq!);
         if (this.ids.includes(frame.id!)) this.duplicates += 1;
         else {
           this.ids.push(frame.id!);

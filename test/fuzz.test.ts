@@ -141,6 +141,9 @@ describe("fuzzed v2 frames and API input", () => {
               all: fc.jsonValue(),
             })
             .map((v) => JSON.stringify(v)),
+          fc
+            .record({ type: fc.constant("ack"), cursor: fc.oneof(fc.integer(), fc.jsonValue()) })
+            .map((v) => JSON.stringify(v)),
         ),
         async (frame) => {
           socket.send(frame);

@@ -17,7 +17,14 @@ describe("resume after offline", () => {
   it("replays everything sent while offline, exactly once and in order, before live ones", async () => {
     const token = await tokenFor("ivan");
     const first = await connectV2(gateway.socketUrl, token);
-    expect(first.authOk).toEqual({ type: "auth_ok", username: "ivan", protocol: 2, cursor: 0, unread: 0 });
+    expect(first.authOk).toEqual({
+      type: "auth_ok",
+      username: "ivan",
+      protocol: 2,
+      cursor: 0,
+      unread: 0,
+      ack_window: 100,
+    });
     await bridgeDispatch(gateway, "ivan", note("n1"));
     const [live] = await takeNotifications(first.socket, 1);
     expect(live).toMatchObject({ id: "n1", seq: 1, read: false });

@@ -77,6 +77,24 @@ describe("user A's token against user B", () => {
     v2A.close();
   });
 
+  it.each([
+    { type: "read", ids: ["b-1", "b-2"] },
+    { type: "read", all: true },
+    { type: "unread", ids: ["b-1"] },
+    { type: "deleted", ids: ["b-1"] },
+    { type: "ack", cursor: 1 },
+  ])("a frame %j on A's socket changes nothing of B's", async (frame) => {
+    const v2A = (await connectV2(gateway.socketUrl, tokenA)).socket;
+    const before = await bInbox();
+    v2A.send(frame);
+    v2A.send('{"type":"ping"}'); // answered after the frame: it has been handled
+    while ((await v2A.next({ skipPings: false })).type !== "pong");
+    expect(await bInbox()).toEqual(before);
+    await settle(100);
+    expect(socketsB.flatMap((socket) => socket.frames)).toEqual([]);
+    v2A.close();
+  });
+
   it("cannot reach the bridge endpoints with a user token", async () => {
     for (const path of ["/bridge/v1/health", "/bridge/v1/inbox/bert"]) {
       const response = await gateway.fetch(path, { headers: { Authorization: `Bearer ${tokenA}` } });

@@ -21,6 +21,7 @@ import {
   MarkUnreadRequest,
 } from "./inbox.js";
 import {
+  AckFrame,
   AuthOkV2Frame,
   DeletedFrame,
   ErrorFrame,
@@ -83,5 +84,6 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   ReadFrame,
   UnreadFrame,
   DeletedFrame,
+  AckFrame,
   ErrorFrame,
 };

@@ -14,6 +14,10 @@ export const AuthOkV2Frame = z
     protocol: z.literal(2),
     cursor: Seq,
     unread: z.number().int().min(0),
+    ack_window: z.number().int().min(1).meta({
+      description:
+        "Live notifications this socket may have unacknowledged; one more and it is closed with 4413 (resume with since).",
+    }),
   })
   .meta({ id: "AuthOkV2Frame", title: "AuthOkV2Frame" });
 export type AuthOkV2Frame = z.infer<typeof AuthOkV2Frame>;
@@ -48,8 +52,19 @@ export const DeletedFrame = z
   .meta({ id: "DeletedFrame", title: "DeletedFrame" });
 export type DeletedFrame = z.infer<typeof DeletedFrame>;
 
+/**
+ * Client → server: every notification up to `cursor` has arrived. The
+ * server's only view of a socket's backlog (the runtime exposes no
+ * bufferedAmount), so a client that stops reading is closed instead of
+ * buffering without end.
+ */
+export const AckFrame = z
+  .strictObject({ type: z.literal("ack"), cursor: Seq })
+  .meta({ id: "AckFrame", title: "AckFrame" });
+export type AckFrame = z.infer<typeof AckFrame>;
+
 /** Every frame a v2 client may send (`ping` is answered by the runtime). */
-export const ClientV2Frame = z.union([ReadFrame, UnreadFrame, DeletedFrame]);
+export const ClientV2Frame = z.union([ReadFrame, UnreadFrame, DeletedFrame, AckFrame]);
 export type ClientV2Frame = z.infer<typeof ClientV2Frame>;
 
 /** Server → client: a frame was refused; the socket stays open. */

@@ -62,5 +62,7 @@ export const CLOSE_CODES = {
   /** The user unlinked the desktop app: every token issued before is revoked. */
   revoked: 4403,
   heartbeatTimeout: 4408,
+  /** v2: more live notifications unacknowledged than the socket's ack_window; reconnect with since. */
+  slowConsumer: 4413,
   tooManyConnections: 4429,
 } as const;

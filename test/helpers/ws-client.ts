@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { AckSchedule } from "@analyst-notifications/schemas";
 
 export interface Frame {
   type: string;
@@ -14,6 +15,8 @@ export class TestSocket {
   readonly frames: Frame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<() => void> = [];
+  /** v2: acknowledges notifications as they arrive (connectV2 sets it unless told not to). */
+  acks: AckSchedule | undefined;
 
   constructor(url: string, options?: WebSocket.ClientOptions) {
     // workerd (local) leaves the TCP connection of a hibernated socket open after
@@ -21,11 +24,14 @@ export class TestSocket {
     // (`closeTimeout` is newer than @types/ws.)
     this.ws = new WebSocket(url, { closeTimeout: 500, ...options } as WebSocket.ClientOptions);
     this.ws.on("message", (data, isBinary) => {
-      this.frames.push(isBinary ? { type: "(binary)" } : (JSON.parse(data.toString()) as Frame));
+      const frame = isBinary ? { type: "(binary)" } : (JSON.parse(data.toString()) as Frame);
+      this.frames.push(frame);
+      if (frame.type === "notification" && typeof frame.seq === "number") this.acks?.received(frame.seq);
       this.wake();
     });
     this.closed = new Promise((resolve) => {
       this.ws.on("close", (code, reason) => {
+        this.acks?.stop();
         resolve({ code, reason: reason.toString() });
         this.wake();
       });
@@ -103,17 +109,27 @@ export async function connectLegacy(socketUrl: string, token: string): Promise<T
   return socket;
 }
 
-/** Opens a v2 socket (token in the upgrade request); resolves once `auth_ok` arrived. */
+/**
+ * Opens a v2 socket (token in the upgrade request); resolves once `auth_ok`
+ * arrived. It acknowledges what it receives, as a real client does, unless
+ * `ack: false` (a client that reads but never acks).
+ */
 export async function connectV2(
   socketUrl: string,
   token: string,
   since?: number,
+  { ack = true }: { ack?: boolean } = {},
 ): Promise<{ socket: TestSocket; authOk: Frame }> {
   const url = since === undefined ? socketUrl : `${socketUrl}?since=${since}`;
   const socket = new TestSocket(url, { headers: { Authorization: `Bearer ${token}` } });
   await socket.opened();
   const authOk = await socket.next();
   if (authOk.type !== "auth_ok") throw new Error(`expected auth_ok, got ${JSON.stringify(authOk)}`);
+  if (ack) {
+    socket.acks = new AckSchedule(authOk as Frame & { cursor: number; ack_window: number }, (cursor) => {
+      if (socket.ws.readyState === WebSocket.OPEN) socket.send({ type: "ack", cursor });
+    });
+  }
   return { socket, authOk };
 }
 

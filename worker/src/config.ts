@@ -12,6 +12,11 @@ export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 30;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MISSED = 3;
 /** Legacy: sockets one user may hold across all devices. */
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 5;
+/**
+ * v2: live notifications a socket may hold unacknowledged before it is closed
+ * (4413) to resume later; bounds what a stalled client makes the runtime buffer.
+ */
+export const DEFAULT_UNACKED_NOTIFICATIONS_PER_SOCKET = 100;
 /** Legacy: the first frame must arrive within 10 s. */
 export const DEFAULT_AUTH_TIMEOUT_SECONDS = 10;
 /** Legacy: token lifetime. */
@@ -92,6 +97,7 @@ export interface Config {
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMissed: number;
   readonly maxConnectionsPerUser: number;
+  readonly unackedNotificationsPerSocket: number;
   readonly authTimeoutMs: number;
   readonly legacyLobbyShards: number;
   readonly dispatchBodyLimitBytes: number;
@@ -159,6 +165,12 @@ export function loadConfig(env: Env): Config {
       min: 1,
       integer: true,
     }),
+    unackedNotificationsPerSocket: number(
+      env,
+      "UNACKED_NOTIFICATIONS_PER_SOCKET",
+      DEFAULT_UNACKED_NOTIFICATIONS_PER_SOCKET,
+      { min: 1, integer: true },
+    ),
     authTimeoutMs: number(env, "AUTH_TIMEOUT_SECONDS", DEFAULT_AUTH_TIMEOUT_SECONDS, { min: 0.01 }) * 1000,
     legacyLobbyShards: number(env, "LEGACY_LOBBY_SHARDS", DEFAULT_LEGACY_LOBBY_SHARDS, {
       min: 1,

@@ -14,6 +14,8 @@ export interface SocketAttachment {
   connectedAt: number;
   /** Epoch ms of the last frame the client sent that reached the object. */
   lastFrameAt: number;
+  /** v2: highest seq the client acknowledged; starts at the cursor when it connected (replay is not counted). */
+  ackedSeq?: number;
 }
 
 export const PROTOCOL_TAG: Record<SocketProtocol, string> = { legacy: "protocol:legacy", v2: "protocol:v2" };

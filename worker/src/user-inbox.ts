@@ -53,6 +53,8 @@ export class UserInbox extends DurableObject<Env> {
   private readonly dispatchRate: RateLimiter;
   /** Legacy sockets live in lobby shards (legacy-lobby.ts); this object counts them and fans out to them. */
   private readonly legacy: LegacySockets;
+  // A cache of each v2 socket's attachment.ackedSeq, read on every dispatch; refilled after a wake.
+  private readonly ackedSeqs = new WeakMap<WebSocket, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -211,12 +213,14 @@ export class UserInbox extends DurableObject<Env> {
     }
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
+    const cursor = this.store.cursor();
     const attachment: SocketAttachment = {
       socketId: crypto.randomUUID(),
       username,
       protocol,
       connectedAt: now,
       lastFrameAt: now,
+      ...(protocol === "v2" ? { ackedSeq: cursor } : {}),
     };
     this.ctx.acceptWebSocket(server, [attachment.socketId, PROTOCOL_TAG[protocol]]);
     server.serializeAttachment(attachment);
@@ -227,8 +231,9 @@ export class UserInbox extends DurableObject<Env> {
           type: "auth_ok",
           username,
           protocol: 2,
-          cursor: this.store.cursor(),
+          cursor,
           unread: this.store.unreadCount(),
+          ack_window: this.config.unackedNotificationsPerSocket,
         }),
       );
       if (since !== undefined) {
@@ -248,11 +253,22 @@ export class UserInbox extends DurableObject<Env> {
     const { seq } = this.store.append(notification);
     this.deleteRemovedImages();
     let sent = 0;
-    // Sockets are found by protocol tag: no attachment is deserialized on the hot path.
+    // Sockets are found by protocol tag; acked seqs come from a cache, not the attachments.
     const v2Sockets = this.openSockets(PROTOCOL_TAG.v2);
     if (v2Sockets.length > 0) {
       const frame = v2Frame({ ...notification, seq, read: false });
-      for (const ws of v2Sockets) if (this.send(ws, frame)) sent += 1;
+      let closed = false;
+      for (const ws of v2Sockets) {
+        if (seq - this.ackedSeqOf(ws) > this.config.unackedNotificationsPerSocket) {
+          // Stalled or not acking: close it rather than let the runtime buffer without end; it resumes with since.
+          this.closeSocket(ws, CLOSE_CODES.slowConsumer, "too many unacknowledged notifications, resume with since");
+          closed = true;
+        } else if (this.send(ws, frame)) {
+          sent += 1;
+        }
+      }
+      const username = this.ctx.id.name;
+      if (closed && username !== undefined) this.ctx.waitUntil(this.reportConnections(username));
     }
     this.log.debug("dispatched", { seq, sent });
     return { sent, stored: true, seq };
@@ -316,7 +332,8 @@ export class UserInbox extends DurableObject<Env> {
       this.closeSocket(ws, CLOSE_CODES.messageTooBig, `frame larger than ${this.config.wsFrameLimitBytes} bytes`);
       return;
     }
-    ws.serializeAttachment({ ...attachment, lastFrameAt: Date.now() });
+    const touched = { ...attachment, lastFrameAt: Date.now() };
+    ws.serializeAttachment(touched);
     if (typeof message !== "string") return this.refuseFrame(ws, "expected a text frame");
     let parsed: unknown;
     try {
@@ -332,9 +349,29 @@ export class UserInbox extends DurableObject<Env> {
     const frame = ClientV2Frame.safeParse(parsed);
     if (!frame.success) return this.refuseFrame(ws, describeIssues(frame.error));
     const data = frame.data;
-    if (data.type === "deleted") this.onDelete(data.ids, ws);
+    if (data.type === "ack") this.onAck(ws, touched, data.cursor);
+    else if (data.type === "deleted") this.onDelete(data.ids, ws);
     else if (data.type === "unread") this.onReadChange({ ids: data.ids }, false, ws);
     else this.onReadChange("all" in data ? { all: true } : { ids: data.ids }, true, ws);
+  }
+
+  /** The client has every notification up to `cursor`: its window moves on. */
+  private onAck(ws: WebSocket, attachment: SocketAttachment, cursor: number): void {
+    const latest = this.store.cursor();
+    if (cursor > latest) return this.refuseFrame(ws, `ack cursor ${cursor} is beyond the latest seq ${latest}`);
+    const ackedSeq = Math.max(cursor, this.ackedSeqOf(ws));
+    ws.serializeAttachment({ ...attachment, ackedSeq });
+    this.ackedSeqs.set(ws, ackedSeq);
+  }
+
+  private ackedSeqOf(ws: WebSocket): number {
+    let acked = this.ackedSeqs.get(ws);
+    if (acked === undefined) {
+      // Sockets accepted before acks existed start their window now.
+      acked = readAttachment(ws)?.ackedSeq ?? this.store.cursor();
+      this.ackedSeqs.set(ws, acked);
+    }
+    return acked;
   }
 
   private async onDisconnect(ws: WebSocket, code: number, reason: string): Promise<void> {

@@ -20,6 +20,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 /** No frame at all for this long after a ping means the socket is dead: reconnect. */
 export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
+/** A burst of notifications is acknowledged once, this long after its last one. */
+export const ACK_DELAY_MS = 250;
 
 /** Any HTTP call that takes longer fails with a timeout instead of hanging a command. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;

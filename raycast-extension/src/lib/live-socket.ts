@@ -1,10 +1,10 @@
 import ReconnectingWebSocket, { type CloseEvent } from "partysocket/ws";
 import WS from "ws";
-import { DEFAULT_PING_INTERVAL_MS, DEFAULT_PONG_TIMEOUT_MS } from "./config";
 import { AuthRequiredError, getErrorMessage } from "./errors";
 import { DEFAULT_RECONNECT_POLICY, partySocketOptions, reconnectDelayMs, type ReconnectPolicy } from "./reconnect";
 import type { AccessTokenSource } from "./tokens";
-import { PING_FRAME, parseServerFrame, type ServerFrame } from "./wire";
+import { ACK_DELAY_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PONG_TIMEOUT_MS } from "./config";
+import { PING_FRAME, ackFrame, parseServerFrame, type ServerFrame } from "./wire";
 
 /** The live socket as the UI shows it. */
 export type ConnectionState =
@@ -87,6 +87,10 @@ export function connectLiveInbox(options: LiveInboxOptions): LiveInbox {
   let state: ConnectionState = { status: "connecting" };
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let pongDeadline: ReturnType<typeof setTimeout> | undefined;
+  // The server closes a socket (4413) with more than ackWindow live notifications unacknowledged.
+  let ackWindow = 0;
+  let acked = 0;
+  let ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   const setState = (next: ConnectionState) => {
     state = next;
@@ -96,7 +100,23 @@ export function connectLiveInbox(options: LiveInboxOptions): LiveInbox {
   const stopHeartbeat = () => {
     clearInterval(pingTimer);
     clearTimeout(pongDeadline);
-    pingTimer = pongDeadline = undefined;
+    clearTimeout(ackTimer);
+    pingTimer = pongDeadline = ackTimer = undefined;
+  };
+
+  const sendAck = () => {
+    clearTimeout(ackTimer);
+    ackTimer = undefined;
+    if (cursor <= acked) return;
+    acked = cursor;
+    socket.send(ackFrame(cursor));
+  };
+
+  /** At once when half the window is used, else shortly after a burst ends. */
+  const scheduleAck = () => {
+    if (ackWindow === 0 || cursor <= acked) return;
+    if (cursor - acked >= Math.max(1, Math.floor(ackWindow / 2))) sendAck();
+    else ackTimer ??= setTimeout(sendAck, ACK_DELAY_MS);
   };
 
   const signOut = (reason: string) => {
@@ -145,9 +165,13 @@ export function connectLiveInbox(options: LiveInboxOptions): LiveInbox {
     if (frame.type === "auth_ok") {
       // A cursor behind ours: the server's inbox was reset; resume from its start next time.
       if (frame.cursor < cursor) cursor = frame.cursor;
+      // Replayed notifications (up to the server's cursor) are outside the window.
+      ackWindow = frame.ackWindow ?? 0;
+      acked = frame.cursor;
       setState({ status: "connected", username: frame.username });
     } else if (frame.type === "notification") {
       cursor = Math.max(cursor, frame.notification.seq);
+      scheduleAck();
     }
     options.onFrame(frame);
   });

@@ -37,7 +37,7 @@ export interface NotificationScript {
 }
 
 export type ServerFrame =
-  | { type: "auth_ok"; username: string; cursor: number; unread: number }
+  | { type: "auth_ok"; username: string; cursor: number; unread: number; ackWindow?: number }
   | { type: "notification"; notification: InboxNotification }
   | { type: "read"; ids: string[] }
   | { type: "read"; all: true }
@@ -113,7 +113,14 @@ export function parseServerFrame(data: string): ServerFrame | undefined {
   switch (value.type) {
     case "auth_ok":
       if (typeof value.username !== "string" || !isSeq(value.cursor) || !isSeq(value.unread)) return undefined;
-      return { type: "auth_ok", username: value.username, cursor: value.cursor, unread: value.unread };
+      return {
+        type: "auth_ok",
+        username: value.username,
+        cursor: value.cursor,
+        unread: value.unread,
+        // A server without acks sends none: this client then never acks.
+        ...(isSeq(value.ack_window) && value.ack_window > 0 ? { ackWindow: value.ack_window } : {}),
+      };
     case "notification": {
       const notification = parseNotification(value);
       return notification ? { type: "notification", notification } : undefined;
@@ -143,6 +150,11 @@ export function parseServerFrame(data: string): ServerFrame | undefined {
 
 /** The client heartbeat, byte for byte what the server's auto-response matches. */
 export const PING_FRAME = '{"type":"ping"}';
+
+/** "Every notification up to `cursor` has arrived": moves this socket's ack window on. */
+export function ackFrame(cursor: number): string {
+  return JSON.stringify({ type: "ack", cursor });
+}
 
 /** Answer of a read, unread or delete: the server's unread count after the change. */
 export interface InboxChange {

@@ -10,6 +10,9 @@ describe("wire parsing", () => {
       cursor: 7,
       unread: 2,
     });
+    expect(
+      parseServerFrame('{"type":"auth_ok","username":"alice","protocol":2,"cursor":7,"unread":2,"ack_window":100}'),
+    ).toMatchObject({ type: "auth_ok", ackWindow: 100 });
     const frame = parseServerFrame(JSON.stringify({ type: "notification", ...notification(3), extra: "ignored" }));
     expect(frame).toEqual({ type: "notification", notification: notification(3) });
     expect(parseServerFrame('{"type":"read","all":true}')).toEqual({ type: "read", all: true });

@@ -17,9 +17,11 @@ const FAST: ReconnectPolicy = {
   connectTimeoutMs: 2_000,
 };
 
+// A small ack window, so a test burst is many windows long.
+const ACK_WINDOW = 10;
 let gateway: Gateway;
 beforeAll(async () => {
-  gateway = await startGateway();
+  gateway = await startGateway({ UNACKED_NOTIFICATIONS_PER_SOCKET: String(ACK_WINDOW) });
 });
 afterAll(async () => {
   await gateway?.stop();
@@ -117,6 +119,30 @@ describe("live socket (real worker, protocol v2 over partysocket + ws)", () => {
       live.close();
     }
     expect(live.state).toEqual({ status: "closed" });
+  });
+
+  it("acknowledges what it receives, so a burst many ack windows long never closes the socket", async () => {
+    const { client } = await clientFor(gateway, "live-burst");
+    const ids: string[] = [];
+    const states: ConnectionState[] = [];
+    const live = connectLiveInbox({
+      socketUrl: (since) => client.socketUrl(since),
+      tokens: client.tokens,
+      since: 0,
+      onFrame: (frame) => frame.type === "notification" && ids.push(frame.notification.id),
+      onState: (state) => states.push(state),
+      reconnect: FAST,
+    });
+    try {
+      await until(() => live.state.status === "connected", "the connection");
+      const sent: string[] = [];
+      for (let i = 0; i < ACK_WINDOW * 4; i++) sent.push((await dispatch(gateway, "live-burst")).id);
+      await until(() => ids.length === sent.length, "every notification of the burst");
+      expect(ids).toEqual(sent);
+      expect(states.map((state) => state.status)).toEqual(["connected"]);
+    } finally {
+      live.close();
+    }
   });
 
   it("backs off between attempts while the network is down, then resumes without loss or duplicates", async () => {
