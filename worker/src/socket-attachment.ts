@@ -1,4 +1,4 @@
-/** Which protocol a socket speaks; legacy sockets arrive through the worker's proxy. */
+/** Which protocol a socket speaks; the user's object holds v2 sockets only (legacy ones live in lobby shards, legacy-lobby.ts). */
 export type SocketProtocol = "legacy" | "v2";
 
 /**
