@@ -19,6 +19,20 @@ afterAll(() => gateway?.stop());
 
 const token = (sub: string, on: Pick<Gateway, "jwtSecret"> = gateway) => mintToken({ secret: on.jwtSecret, sub });
 
+/** A legacy socket from client address `address` (wrangler dev keeps CF-Connecting-IP, as Cloudflare's edge sets it). */
+async function connectLegacyFrom(address: string, t: string): Promise<TestSocket> {
+  const socket = new TestSocket(gateway.socketUrl, { headers: { "CF-Connecting-IP": address } });
+  await socket.opened();
+  socket.send({ type: "auth", token: t });
+  expect(await socket.next()).toEqual({ type: "auth_ok", username: expect.any(String) });
+  return socket;
+}
+
+const lobbyCounts = async (user: string) => {
+  const { sockets, legacy_lobby_shards } = await inboxDiagnostics(gateway, user);
+  return { legacy: sockets.legacy, legacy_lobby_shards };
+};
+
 async function refusedLegacy(on: Gateway, t: string) {
   const socket = new TestSocket(on.socketUrl);
   await socket.opened();
@@ -46,13 +60,23 @@ describe("legacy lobby", () => {
     for (const socket of [...legacy, fifth]) socket.close();
   });
 
+  it("puts the sockets of one client address in one shard", async () => {
+    const t = await token("one-machine");
+    const sockets = [];
+    for (let i = 0; i < 3; i++) sockets.push(await connectLegacyFrom("192.0.2.20", t));
+    expect(await lobbyCounts("one-machine")).toEqual({ legacy: 3, legacy_lobby_shards: 1 });
+    expect((await bridgeDispatch(gateway, "one-machine", note("one-call"))).body).toMatchObject({ sent: 3 });
+    for (const socket of sockets) {
+      expect((await takeNotifications(socket, 1))[0]).toMatchObject({ id: "one-call" });
+      socket.close();
+    }
+  });
+
   it("writes a dispatch to the user's legacy sockets in every shard, and counts each in sent", async () => {
     const t = await token("spread");
     const sockets = [];
-    for (let i = 0; i < 5; i++) sockets.push(await connectLegacy(gateway.socketUrl, t));
-    const diagnostics = await inboxDiagnostics(gateway, "spread");
-    // 5 sockets in 8 random shards: all in one shard has a chance of 1 in 4096.
-    expect(diagnostics.legacy_lobby_shards).toBeGreaterThan(1);
+    for (let i = 1; i <= 5; i++) sockets.push(await connectLegacyFrom(`192.0.2.${i}`, t));
+    expect((await inboxDiagnostics(gateway, "spread")).legacy_lobby_shards).toBeGreaterThan(1);
     const { body } = await bridgeDispatch(gateway, "spread", note("spread-1"));
     expect(body).toMatchObject({ sent: 5, stored: true });
     for (const socket of sockets) {
@@ -87,23 +111,17 @@ describe("legacy lobby", () => {
 
   it("forgets a shard when the user's last legacy socket in it closes", async () => {
     const t = await token("leaving");
-    const sockets = [];
-    for (let i = 0; i < 5; i++) sockets.push(await connectLegacy(gateway.socketUrl, t));
-    expect((await inboxDiagnostics(gateway, "leaving")).sockets.legacy).toBe(5);
-    for (const socket of sockets.slice(0, 4)) socket.close();
-    await expect
-      .poll(async () => {
-        const { sockets: counts, legacy_lobby_shards } = await inboxDiagnostics(gateway, "leaving");
-        return { legacy: counts.legacy, legacy_lobby_shards };
-      })
-      .toEqual({ legacy: 1, legacy_lobby_shards: 1 });
-    sockets[4]!.close();
-    await expect
-      .poll(async () => {
-        const { sockets: counts, legacy_lobby_shards } = await inboxDiagnostics(gateway, "leaving");
-        return { legacy: counts.legacy, legacy_lobby_shards };
-      })
-      .toEqual({ legacy: 0, legacy_lobby_shards: 0 });
+    const here = [await connectLegacyFrom("192.0.2.30", t), await connectLegacyFrom("192.0.2.30", t)];
+    const elsewhere = [];
+    for (let i = 1; i <= 3; i++) elsewhere.push(await connectLegacyFrom(`192.0.2.${i}`, t));
+    const before = await lobbyCounts("leaving");
+    expect(before.legacy).toBe(5);
+    expect(before.legacy_lobby_shards).toBeGreaterThan(1);
+    for (const socket of elsewhere) socket.close();
+    await expect.poll(() => lobbyCounts("leaving")).toEqual({ legacy: 2, legacy_lobby_shards: 1 });
+    expect((await bridgeDispatch(gateway, "leaving", note("two-left"))).body).toMatchObject({ sent: 2 });
+    for (const socket of here) socket.close();
+    await expect.poll(() => lobbyCounts("leaving")).toEqual({ legacy: 0, legacy_lobby_shards: 0 });
     expect((await bridgeDispatch(gateway, "leaving", note("nobody-left"))).body).toMatchObject({ sent: 0 });
   });
 

@@ -26,10 +26,10 @@ export const DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS = 7;
 /** Legacy: custom URL scheme of the desktop app's sign-in redirect. */
 export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 /**
- * Lobby objects that hold legacy sockets before and after auth; each socket
- * picks one at random. More shards spread heartbeats and connects; a user's
- * sockets in k shards cost k calls per dispatch. Changing it is safe: a socket
- * keeps the shard it was given.
+ * Lobby objects that hold legacy sockets before and after auth, picked by a
+ * hash of the client's address. More shards spread the heartbeats and connects
+ * of many addresses; a user's sockets in k shards cost k calls per dispatch.
+ * Changing it is safe: a socket keeps the shard it was given.
  */
 export const DEFAULT_LEGACY_LOBBY_SHARDS = 8;
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */

@@ -23,7 +23,7 @@ interface LobbyEntry {
 /**
  * Legacy sockets (legacy-protocol.md), whose user is only known from the
  * first frame after the upgrade. One shard of many (LEGACY_LOBBY_SHARDS),
- * picked at random per socket, accepts them with the Hibernation API: it
+ * picked by the client's address, accepts them with the Hibernation API: it
  * checks the auth frame, asks the user's object to count the socket
  * (limit, revocation), and then writes that user's notifications when the
  * user's object calls `deliver`. Heartbeats and auth deadlines are read
@@ -364,6 +364,18 @@ function isPong(data: string): boolean {
     return false; // legacy: any other client frame is ignored
   }
   return typeof frame === "object" && frame !== null && (frame as { type?: unknown }).type === "pong";
+}
+
+/**
+ * The shard for a client address (FNV-1a): a user's sockets from one machine
+ * share a shard, so a dispatch costs one call, not one per socket. Measured
+ * on one machine, spreading a user's 5 sockets over 8 shards at random raised
+ * p90 delivery latency from 7 to 42 ms (README, "How a legacy socket…").
+ */
+export function lobbyShardFor(address: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < address.length; i++) hash = Math.imul(hash ^ address.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
 }
 
 /** Shard `shard` of the legacy lobby. */

@@ -3,7 +3,7 @@ import { clientAddress } from "../auth-failures.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../errors.js";
-import { LOBBY_HEADERS, legacyLobby } from "../legacy-lobby.js";
+import { LOBBY_HEADERS, legacyLobby, lobbyShardFor } from "../legacy-lobby.js";
 import { bearerToken } from "../middleware.js";
 import { InvalidTokenError, authenticateToken } from "../user-auth.js";
 import { CONNECT_HEADERS, userInbox } from "../user-inbox.js";
@@ -19,14 +19,10 @@ export async function handleNotificationsSocket(request: IRequest, env: Env): Pr
     throw new ApiError(ERRORS.upgradeRequired);
   }
   if (request.headers.has("Authorization")) return connectV2(request, env);
-  // Random, so shards fill evenly; a user's sockets may span shards (one call each per dispatch).
-  const shard = Math.floor(Math.random() * loadConfig(env).legacyLobbyShards);
+  const address = clientAddress(request);
+  const shard = lobbyShardFor(address, loadConfig(env).legacyLobbyShards);
   return legacyLobby(env, shard).fetch("https://legacy-lobby/connect", {
-    headers: {
-      Upgrade: "websocket",
-      [LOBBY_HEADERS.address]: clientAddress(request),
-      [LOBBY_HEADERS.shard]: String(shard),
-    },
+    headers: { Upgrade: "websocket", [LOBBY_HEADERS.address]: address, [LOBBY_HEADERS.shard]: String(shard) },
   });
 }
 
