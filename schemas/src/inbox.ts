@@ -65,6 +65,11 @@ export const InboxDiagnostics = z
   .object({
     username: z.string(),
     sockets: z.object({ legacy: z.number().int().min(0), v2: z.number().int().min(0) }),
+    legacy_lobby_shards: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: "Lobby shards holding the user's legacy sockets: one call each per dispatch." }),
     cursor: Seq,
     stored: z.number().int().min(0),
     unread: z.number().int().min(0),

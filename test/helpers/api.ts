@@ -38,6 +38,7 @@ export async function inboxDiagnostics(gateway: Pick<Gateway, "fetch" | "bridgeT
   });
   return (await response.json()) as {
     sockets: { legacy: number; v2: number };
+    legacy_lobby_shards: number;
     cursor: number;
     stored: number;
     unread: number;

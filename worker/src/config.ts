@@ -25,6 +25,13 @@ export const DEFAULT_DESKTOP_JWT_EXPIRY_DAYS = 30;
 export const DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS = 7;
 /** Legacy: custom URL scheme of the desktop app's sign-in redirect. */
 export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
+/**
+ * Lobby objects that hold legacy sockets before and after auth, picked by a
+ * hash of the client's address. More shards spread the heartbeats and connects
+ * of many addresses; a user's sockets in k shards cost k calls per dispatch.
+ * Changing it is safe: a socket keeps the shard it was given.
+ */
+export const DEFAULT_LEGACY_LOBBY_SHARDS = 8;
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
@@ -92,6 +99,7 @@ export interface Config {
   readonly maxConnectionsPerUser: number;
   readonly unackedNotificationsPerSocket: number;
   readonly authTimeoutMs: number;
+  readonly legacyLobbyShards: number;
   readonly dispatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
   readonly agentRequestTimeoutMs: number;
@@ -164,6 +172,11 @@ export function loadConfig(env: Env): Config {
       { min: 1, integer: true },
     ),
     authTimeoutMs: number(env, "AUTH_TIMEOUT_SECONDS", DEFAULT_AUTH_TIMEOUT_SECONDS, { min: 0.01 }) * 1000,
+    legacyLobbyShards: number(env, "LEGACY_LOBBY_SHARDS", DEFAULT_LEGACY_LOBBY_SHARDS, {
+      min: 1,
+      max: 1024,
+      integer: true,
+    }),
     dispatchBodyLimitBytes: number(env, "DISPATCH_BODY_LIMIT_BYTES", DEFAULT_DISPATCH_BODY_LIMIT_BYTES, {
       min: 1024,
       integer: true,

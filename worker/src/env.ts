@@ -1,6 +1,7 @@
 import type { AddressLimiter } from "./address-limiter.js";
 import type { BridgeAgent } from "./bridge-agent.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
+import type { LegacyLobby } from "./legacy-lobby.js";
 import type { UserAccount } from "./user-account.js";
 import type { UserInbox } from "./user-inbox.js";
 
@@ -13,6 +14,7 @@ export interface Env {
   IMAGES: R2Bucket;
   USER_ACCOUNT: DurableObjectNamespace<UserAccount>;
   ADDRESS_LIMITER: DurableObjectNamespace<AddressLimiter>;
+  LEGACY_LOBBY: DurableObjectNamespace<LegacyLobby>;
   DESKTOP_JWT_SECRET?: string;
   BRIDGE_TOKEN?: string;
   DESKTOP_JWT_ISSUER?: string;
@@ -24,6 +26,7 @@ export interface Env {
   MAX_CONNECTIONS_PER_USER?: string;
   UNACKED_NOTIFICATIONS_PER_SOCKET?: string;
   AUTH_TIMEOUT_SECONDS?: string;
+  LEGACY_LOBBY_SHARDS?: string;
   DISPATCH_BODY_LIMIT_BYTES?: string;
   WS_FRAME_LIMIT_BYTES?: string;
   AGENT_REQUEST_TIMEOUT_MS?: string;

@@ -42,6 +42,7 @@ export { ConnectionRegistry } from "./connection-registry.js";
 export { BridgeAgent } from "./bridge-agent.js";
 export { UserAccount } from "./user-account.js";
 export { AddressLimiter } from "./address-limiter.js";
+export { LegacyLobby } from "./legacy-lobby.js";
 
 /** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
 export const PATHS = {

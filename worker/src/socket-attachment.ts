@@ -1,4 +1,4 @@
-/** Which protocol a socket speaks; legacy sockets arrive through the worker's proxy. */
+/** Which protocol a socket speaks; the user's object holds v2 sockets only (legacy ones live in lobby shards, legacy-lobby.ts). */
 export type SocketProtocol = "legacy" | "v2";
 
 /**
@@ -25,4 +25,37 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   const value = ws.deserializeAttachment() as Partial<SocketAttachment> | null;
   if (!value || typeof value.socketId !== "string" || typeof value.username !== "string") return undefined;
   return value as SocketAttachment;
+}
+
+/** Where a legacy socket in a lobby shard stands (legacy-lobby.ts). */
+export type LobbyPhase = "awaiting-auth" | "authenticating" | "open" | "closed";
+
+/**
+ * What a legacy socket carries through the lobby's hibernation: its user once
+ * authenticated, and its heartbeat and auth deadlines, which the lobby's
+ * alarm reads (there are no timers per socket).
+ */
+export interface LobbyAttachment {
+  /** Random id; also the socket's only tag, and its row in the user's object. */
+  socketId: string;
+  /** The lobby shard that holds the socket. */
+  shard: number;
+  phase: LobbyPhase;
+  /** The client's address, whose failed tokens are counted (auth-failures.ts). */
+  address: string;
+  /** Epoch ms by which the auth frame must have arrived. */
+  authDeadline: number;
+  /** Set once the token was checked and the user's object counted the socket. */
+  username?: string;
+  /** Epoch ms the heartbeat timer last started: auth_ok or the last pong. */
+  pongAt: number;
+  /** Pings sent since `pongAt`; each counts as missed until a pong. */
+  missedPongs: number;
+}
+
+/** Reads a lobby socket's attachment; undefined for sockets this code did not accept. */
+export function readLobbyAttachment(ws: WebSocket): LobbyAttachment | undefined {
+  const value = ws.deserializeAttachment() as Partial<LobbyAttachment> | null;
+  if (!value || typeof value.socketId !== "string" || typeof value.phase !== "string") return undefined;
+  return value as LobbyAttachment;
 }

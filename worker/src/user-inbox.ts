@@ -20,6 +20,7 @@ import { connectionRegistry } from "./connection-registry.js";
 import type { Env } from "./env.js";
 import { deleteUserImages } from "./images.js";
 import { InboxStore } from "./inbox-store.js";
+import { LegacySockets, type LegacyRegistration } from "./legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "./log.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { PROTOCOL_TAG, readAttachment, type SocketAttachment, type SocketProtocol } from "./socket-attachment.js";
@@ -50,6 +51,8 @@ export class UserInbox extends DurableObject<Env> {
   private readonly store: InboxStore;
   // In memory on purpose: a limit for runaway scripts may reset when an idle object is evicted.
   private readonly dispatchRate: RateLimiter;
+  /** Legacy sockets live in lobby shards (legacy-lobby.ts); this object counts them and fans out to them. */
+  private readonly legacy: LegacySockets;
   // A cache of each v2 socket's attachment.ackedSeq, read on every dispatch; refilled after a wake.
   private readonly ackedSeqs = new WeakMap<WebSocket, number>();
 
@@ -62,6 +65,7 @@ export class UserInbox extends DurableObject<Env> {
       rememberedIds: this.config.inboxRememberedIds,
     });
     this.dispatchRate = new RateLimiter(this.config.dispatchRatePerUserPerMinute, 60_000);
+    this.legacy = new LegacySockets(ctx.storage.sql, env, this.log, () => this.reportConnections(this.username()));
     // v2 heartbeats are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(V2_PING, V2_PONG));
     // Counts wake-ups from eviction: an operational figure, and the proof in tests.
@@ -72,7 +76,7 @@ export class UserInbox extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const username = request.headers.get(CONNECT_HEADERS.username);
     const protocol = request.headers.get(CONNECT_HEADERS.protocol);
-    if (request.headers.get("Upgrade") !== "websocket" || !username || (protocol !== "legacy" && protocol !== "v2")) {
+    if (request.headers.get("Upgrade") !== "websocket" || !username || protocol !== "v2") {
       return Response.json(errorBody(ERRORS.upgradeRequired), { status: ERRORS.upgradeRequired.status });
     }
     const since = request.headers.get(CONNECT_HEADERS.since);
@@ -82,12 +86,34 @@ export class UserInbox extends DurableObject<Env> {
 
   /** Stores a notification, then writes it to every open socket of this user. */
   async dispatch(notification: Notification): Promise<DispatchOutcome> {
-    return this.onDispatch(notification);
+    const [outcome] = await this.withLegacyDelivery([notification], [this.onDispatch(notification)]);
+    return outcome!;
   }
 
   /** Several notifications of this user, in order; one call for a bridge batch. */
   async dispatchMany(notifications: Notification[]): Promise<DispatchOutcome[]> {
-    return notifications.map((notification) => this.onDispatch(notification));
+    const outcomes = notifications.map((notification) => this.onDispatch(notification));
+    return this.withLegacyDelivery(notifications, outcomes);
+  }
+
+  /** A lobby shard asks to count a legacy socket it authenticated: checked and counted in one event. */
+  async registerLegacySocket(
+    username: string,
+    socketId: string,
+    shard: number,
+    issuedAt: number,
+  ): Promise<LegacyRegistration> {
+    if (this.openSocketCount() >= this.config.maxConnectionsPerUser) await this.legacy.reconcile(username);
+    if (issuedAt < this.store.meta("revoked_before")) return "revoked";
+    if (this.openSocketCount() >= this.config.maxConnectionsPerUser) return "full";
+    this.legacy.add(socketId, shard);
+    await this.reportConnections(username);
+    return "registered";
+  }
+
+  /** A lobby shard's legacy socket closed. */
+  async unregisterLegacySocket(username: string, socketId: string): Promise<void> {
+    if (this.legacy.remove(socketId)) await this.reportConnections(username);
   }
 
   async list(query: InboxListQuery): Promise<InboxListResponse> {
@@ -113,12 +139,14 @@ export class UserInbox extends DurableObject<Env> {
 
   /** What an operator needs to see when "alice got nothing": sockets, inbox, wake-ups. */
   async diagnostics(username: string): Promise<InboxDiagnostics> {
+    await this.legacy.reconcile(username);
     return {
       username,
       sockets: {
-        legacy: this.openSockets(PROTOCOL_TAG.legacy).length,
+        legacy: this.legacy.count(),
         v2: this.openSockets(PROTOCOL_TAG.v2).length,
       },
+      legacy_lobby_shards: this.legacy.shardCount(),
       cursor: this.store.cursor(),
       stored: this.store.count(),
       unread: this.store.unreadCount(),
@@ -126,9 +154,9 @@ export class UserInbox extends DurableObject<Env> {
     };
   }
 
-  /** Open sockets of this user, from the runtime's list (survives hibernation). */
+  /** Open sockets of this user: v2 from the runtime's list (survives hibernation), legacy from storage. */
   openSocketCount(): number {
-    return this.openSockets().length;
+    return this.openSockets().length + this.legacy.count();
   }
 
   /**
@@ -138,11 +166,12 @@ export class UserInbox extends DurableObject<Env> {
    * cannot be accepted just after this sweep: check and accept happen in one
    * event of this object.
    */
-  revokeSockets(revokedBefore: number): number {
+  async revokeSockets(revokedBefore: number): Promise<number> {
     this.store.setMeta("revoked_before", Math.max(revokedBefore, this.store.meta("revoked_before")));
     const sockets = this.openSockets();
     for (const ws of sockets) this.closeSocket(ws, CLOSE_CODES.revoked, "revoked");
-    return sockets.length;
+    const legacy = await this.legacy.closeAll(this.username(), CLOSE_CODES.revoked, "revoked");
+    return sockets.length + legacy;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -173,6 +202,7 @@ export class UserInbox extends DurableObject<Env> {
     since: number | undefined,
     issuedAt: number,
   ): Promise<Response> {
+    if (this.openSocketCount() >= this.config.maxConnectionsPerUser) await this.legacy.reconcile(username);
     if (issuedAt < this.store.meta("revoked_before")) {
       return Response.json(errorBody(ERRORS.tokenInvalid), { status: ERRORS.tokenInvalid.status });
     }
@@ -240,13 +270,28 @@ export class UserInbox extends DurableObject<Env> {
       const username = this.ctx.id.name;
       if (closed && username !== undefined) this.ctx.waitUntil(this.reportConnections(username));
     }
-    const legacySockets = this.openSockets(PROTOCOL_TAG.legacy);
-    if (legacySockets.length > 0) {
-      const frame = JSON.stringify({ type: "notification", ...notification });
-      for (const ws of legacySockets) if (this.send(ws, frame)) sent += 1;
-    }
     this.log.debug("dispatched", { seq, sent });
     return { sent, stored: true, seq };
+  }
+
+  /** Adds the legacy sockets written (lobby shards) to the outcomes of newly stored notifications. */
+  private async withLegacyDelivery(
+    notifications: Notification[],
+    outcomes: DispatchOutcome[],
+  ): Promise<DispatchOutcome[]> {
+    const fresh = outcomes.flatMap((outcome, i) =>
+      "seq" in outcome && !outcome.duplicate ? [{ outcome, notification: notifications[i]! }] : [],
+    );
+    if (fresh.length === 0) return outcomes;
+    const frames = fresh.map(({ notification }) => JSON.stringify({ type: "notification", ...notification }));
+    const written = await this.legacy.deliver(this.username(), frames);
+    for (const { outcome } of fresh) outcome.sent += written;
+    return outcomes;
+  }
+
+  /** Objects are addressed by name (userInbox): the name is the username. */
+  private username(): string {
+    return this.ctx.id.name ?? "";
   }
 
   private onReadChange(target: ReadTarget, read: boolean, origin?: WebSocket): InboxChangeResponse {

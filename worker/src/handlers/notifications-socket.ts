@@ -3,7 +3,7 @@ import { clientAddress } from "../auth-failures.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../errors.js";
-import { LegacySession } from "../legacy-session.js";
+import { LOBBY_HEADERS, legacyLobby, lobbyShardFor } from "../legacy-lobby.js";
 import { bearerToken } from "../middleware.js";
 import { InvalidTokenError, authenticateToken } from "../user-auth.js";
 import { CONNECT_HEADERS, userInbox } from "../user-inbox.js";
@@ -11,16 +11,19 @@ import { CONNECT_HEADERS, userInbox } from "../user-inbox.js";
 /**
  * `GET /ws/notifications`. With `Authorization: Bearer` it is a v2 socket:
  * checked before the upgrade and handed straight to the user's object.
- * Without, it is a legacy socket: auth comes in the first frame.
+ * Without, it is a legacy socket: auth comes in the first frame, so it goes
+ * to a shard of the legacy lobby (legacy-lobby.ts), which holds it hibernated.
  */
 export async function handleNotificationsSocket(request: IRequest, env: Env): Promise<Response> {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(ERRORS.upgradeRequired);
   }
   if (request.headers.has("Authorization")) return connectV2(request, env);
-  const { 0: client, 1: server } = new WebSocketPair();
-  new LegacySession(server, env, loadConfig(env), clientAddress(request)).start();
-  return new Response(null, { status: 101, webSocket: client });
+  const address = clientAddress(request);
+  const shard = lobbyShardFor(address, loadConfig(env).legacyLobbyShards);
+  return legacyLobby(env, shard).fetch("https://legacy-lobby/connect", {
+    headers: { Upgrade: "websocket", [LOBBY_HEADERS.address]: address, [LOBBY_HEADERS.shard]: String(shard) },
+  });
 }
 
 async function connectV2(request: IRequest, env: Env): Promise<Response> {

@@ -1,0 +1,163 @@
+import type { Env } from "./env.js";
+import { legacyLobby } from "./legacy-lobby.js";
+import { errorMessage, type Logger } from "./log.js";
+
+/** A lobby shard's answer to `deliver`. */
+export interface LobbyDelivery {
+  /** Sockets that were written every frame (or will be, right after their auth_ok). */
+  written: number;
+  /** Ids of the user's sockets the shard holds; rows of others are stale. */
+  alive: string[];
+}
+
+/** The user's object's answer when a lobby shard asks it to count a legacy socket. */
+export type LegacyRegistration = "registered" | "full" | "revoked";
+
+interface Batch {
+  frames: string[];
+  written: Promise<number>;
+}
+
+/**
+ * The user's legacy sockets, as the user's object sees them: they live in
+ * lobby shards (legacy-lobby.ts), one row per socket here, so limits,
+ * revocation, diagnostics and `/health` count them with the v2 sockets, and
+ * a dispatch costs one call per shard that holds any. Rows outlive an
+ * eviction of either object; a row whose shard no longer lists the socket
+ * (a lost unregister, a restart) is dropped at the next delivery or count.
+ */
+export class LegacySockets {
+  /** The next batch per shard, filled while the previous call to that shard is running. */
+  private readonly nextBatch = new Map<number, Batch>();
+  private readonly lastCall = new Map<number, Promise<unknown>>();
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly env: Env,
+    private readonly log: Logger,
+    /** Called after stale rows were dropped, so counts elsewhere follow. */
+    private readonly onPruned: () => Promise<void>,
+  ) {
+    // `id` only grows, so a reply can be applied to the rows that existed when its call left.
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS legacy_sockets (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         socket_id TEXT NOT NULL UNIQUE,
+         shard INTEGER NOT NULL
+       )`,
+    );
+  }
+
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM legacy_sockets").one().n;
+  }
+
+  /** Shards holding at least one socket of this user. */
+  shardCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(DISTINCT shard) AS n FROM legacy_sockets").one().n;
+  }
+
+  add(socketId: string, shard: number): void {
+    this.sql.exec("INSERT OR IGNORE INTO legacy_sockets (socket_id, shard) VALUES (?, ?)", socketId, shard);
+  }
+
+  /** True when the row existed. */
+  remove(socketId: string): boolean {
+    return this.sql.exec("DELETE FROM legacy_sockets WHERE socket_id = ?", socketId).rowsWritten > 0;
+  }
+
+  /**
+   * Writes `frames` to every legacy socket of the user; the number of sockets
+   * written. Calls to one shard leave in dispatch order, one at a time, and
+   * frames that arrive while one runs go together in the next.
+   */
+  async deliver(username: string, frames: string[]): Promise<number> {
+    const shards = this.shards();
+    if (shards.length === 0 || frames.length === 0) return 0;
+    const counts = await Promise.all(shards.map((shard) => this.enqueue(username, shard, frames)));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Asks every shard which sockets it still holds and drops the other rows. */
+  async reconcile(username: string): Promise<void> {
+    await Promise.all(
+      this.shards().map(async (shard) => {
+        const upTo = this.maxId();
+        try {
+          await this.prune(shard, upTo, await legacyLobby(this.env, shard).socketIds(username));
+        } catch (error) {
+          this.log.error("UserInbox legacy reconcile failed", { shard, error: errorMessage(error) });
+        }
+      }),
+    );
+  }
+
+  /** Closes every legacy socket of the user (revocation); the number closed. */
+  async closeAll(username: string, code: number, reason: string): Promise<number> {
+    const closed = await Promise.all(
+      this.shards().map(async (shard) => {
+        const upTo = this.maxId();
+        try {
+          const n = await legacyLobby(this.env, shard).closeUser(username, code, reason);
+          this.sql.exec("DELETE FROM legacy_sockets WHERE shard = ? AND id <= ?", shard, upTo);
+          return n;
+        } catch (error) {
+          this.log.error("UserInbox legacy close failed", { shard, error: errorMessage(error) });
+          return 0;
+        }
+      }),
+    );
+    return closed.reduce((sum, n) => sum + n, 0);
+  }
+
+  private enqueue(username: string, shard: number, frames: string[]): Promise<number> {
+    let batch = this.nextBatch.get(shard);
+    if (!batch) {
+      const frames: string[] = [];
+      const written = (this.lastCall.get(shard) ?? Promise.resolve()).then(() => {
+        this.nextBatch.delete(shard);
+        return this.call(username, shard, frames);
+      });
+      batch = { frames, written };
+      this.nextBatch.set(shard, batch);
+      this.lastCall.set(shard, written);
+    }
+    batch.frames.push(...frames);
+    return batch.written;
+  }
+
+  private async call(username: string, shard: number, frames: string[]): Promise<number> {
+    const upTo = this.maxId();
+    try {
+      const { written, alive } = await legacyLobby(this.env, shard).deliver(username, frames);
+      await this.prune(shard, upTo, alive);
+      return written;
+    } catch (error) {
+      this.log.error("UserInbox legacy delivery failed", { shard, error: errorMessage(error) });
+      return 0;
+    }
+  }
+
+  /** Drops rows of `shard` up to `upTo` whose socket the shard no longer holds. */
+  private async prune(shard: number, upTo: number, alive: string[]): Promise<void> {
+    const { rowsWritten } = this.sql.exec(
+      `DELETE FROM legacy_sockets
+       WHERE shard = ? AND id <= ? AND socket_id NOT IN (SELECT value FROM json_each(?))`,
+      shard,
+      upTo,
+      JSON.stringify(alive),
+    );
+    if (rowsWritten > 0) await this.onPruned();
+  }
+
+  private shards(): number[] {
+    return this.sql
+      .exec<{ shard: number }>("SELECT DISTINCT shard FROM legacy_sockets ORDER BY shard")
+      .toArray()
+      .map((row) => row.shard);
+  }
+
+  private maxId(): number {
+    return this.sql.exec<{ id: number | null }>("SELECT MAX(id) AS id FROM legacy_sockets").one().id ?? 0;
+  }
+}
