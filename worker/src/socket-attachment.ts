@@ -1,5 +1,5 @@
-/** Which protocol a socket speaks; the user's object holds v2 sockets only (legacy ones live in lobby shards, legacy-lobby.ts). */
-export type SocketProtocol = "legacy" | "v2";
+/** The user's object holds v2 sockets only; legacy ones live in lobby shards (legacy-lobby.ts). */
+export type SocketProtocol = "v2";
 
 /**
  * What each socket carries through hibernation (serializeAttachment): the
@@ -14,11 +14,11 @@ export interface SocketAttachment {
   connectedAt: number;
   /** Epoch ms of the last frame the client sent that reached the object. */
   lastFrameAt: number;
-  /** v2: highest seq the client acknowledged; starts at the cursor when it connected (replay is not counted). */
+  /** Highest seq the client acknowledged; starts at the cursor when it connected (replay is not counted). */
   ackedSeq?: number;
 }
 
-export const PROTOCOL_TAG: Record<SocketProtocol, string> = { legacy: "protocol:legacy", v2: "protocol:v2" };
+export const PROTOCOL_TAG: Record<SocketProtocol, string> = { v2: "protocol:v2" };
 
 /** Reads a socket's attachment; undefined for sockets this code did not accept. */
 export function readAttachment(ws: WebSocket): SocketAttachment | undefined {

@@ -23,7 +23,7 @@ import { InboxStore } from "./inbox-store.js";
 import { LegacySockets, type LegacyRegistration } from "./legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "./log.js";
 import { RateLimiter } from "./rate-limiter.js";
-import { PROTOCOL_TAG, readAttachment, type SocketAttachment, type SocketProtocol } from "./socket-attachment.js";
+import { PROTOCOL_TAG, readAttachment, type SocketAttachment } from "./socket-attachment.js";
 
 /** Headers the worker sets when it hands a socket to the object (never taken from clients). */
 export const CONNECT_HEADERS = {
@@ -81,7 +81,7 @@ export class UserInbox extends DurableObject<Env> {
     }
     const since = request.headers.get(CONNECT_HEADERS.since);
     const issuedAt = Number(request.headers.get(CONNECT_HEADERS.issuedAt) ?? "0");
-    return this.onConnect(username, protocol, since === null ? undefined : Number(since), issuedAt);
+    return this.onConnect(username, since === null ? undefined : Number(since), issuedAt);
   }
 
   /** Stores a notification, then writes it to every open socket of this user. */
@@ -196,12 +196,7 @@ export class UserInbox extends DurableObject<Env> {
     await this.onHeartbeatCheck();
   }
 
-  private async onConnect(
-    username: string,
-    protocol: SocketProtocol,
-    since: number | undefined,
-    issuedAt: number,
-  ): Promise<Response> {
+  private async onConnect(username: string, since: number | undefined, issuedAt: number): Promise<Response> {
     if (this.openSocketCount() >= this.config.maxConnectionsPerUser) await this.legacy.reconcile(username);
     if (issuedAt < this.store.meta("revoked_before")) {
       return Response.json(errorBody(ERRORS.tokenInvalid), { status: ERRORS.tokenInvalid.status });
@@ -217,30 +212,28 @@ export class UserInbox extends DurableObject<Env> {
     const attachment: SocketAttachment = {
       socketId: crypto.randomUUID(),
       username,
-      protocol,
+      protocol: "v2",
       connectedAt: now,
       lastFrameAt: now,
-      ...(protocol === "v2" ? { ackedSeq: cursor } : {}),
+      ackedSeq: cursor,
     };
-    this.ctx.acceptWebSocket(server, [attachment.socketId, PROTOCOL_TAG[protocol]]);
+    this.ctx.acceptWebSocket(server, [attachment.socketId, PROTOCOL_TAG.v2]);
     server.serializeAttachment(attachment);
-    if (protocol === "v2") {
-      // Frames sent before the 101 is returned are delivered right after the handshake, in order.
-      server.send(
-        JSON.stringify({
-          type: "auth_ok",
-          username,
-          protocol: 2,
-          cursor,
-          unread: this.store.unreadCount(),
-          ack_window: this.config.unackedNotificationsPerSocket,
-        }),
-      );
-      if (since !== undefined) {
-        for (const notification of this.store.replay(since)) server.send(v2Frame(notification));
-      }
-      await this.scheduleHeartbeatCheck();
+    // Frames sent before the 101 is returned are delivered right after the handshake, in order.
+    server.send(
+      JSON.stringify({
+        type: "auth_ok",
+        username,
+        protocol: 2,
+        cursor,
+        unread: this.store.unreadCount(),
+        ack_window: this.config.unackedNotificationsPerSocket,
+      }),
+    );
+    if (since !== undefined) {
+      for (const notification of this.store.replay(since)) server.send(v2Frame(notification));
     }
+    await this.scheduleHeartbeatCheck();
     await this.reportConnections(username);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -326,7 +319,7 @@ export class UserInbox extends DurableObject<Env> {
   /** read / unread / deleted from a v2 client: applied, then echoed to the user's other sockets. */
   private onClientFrame(ws: WebSocket, message: string | ArrayBuffer): void {
     const attachment = readAttachment(ws);
-    if (!attachment || attachment.protocol !== "v2") return; // legacy proxies relay nothing
+    if (!attachment) return;
     const size = typeof message === "string" ? message.length : message.byteLength;
     if (size > this.config.wsFrameLimitBytes) {
       this.closeSocket(ws, CLOSE_CODES.messageTooBig, `frame larger than ${this.config.wsFrameLimitBytes} bytes`);
