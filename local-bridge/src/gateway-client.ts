@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions, type ClientRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { DispatchBatchResponse, HealthResponse, ParsedDispatchRequest } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
 
@@ -31,9 +33,21 @@ export class GatewayUnavailable extends Error {
   }
 }
 
-/** Calls the worker's bridge API with the service secret. */
+/**
+ * Calls the worker's bridge API with the service secret, over kept-alive
+ * connections. node:http rather than fetch: fetch's per-request machinery
+ * (Request, AbortSignal, stream wrappers) was most of the bridge's CPU per
+ * forward (bench/PROFILE.md).
+ */
 export class GatewayClient {
-  constructor(private readonly config: BridgeConfig) {}
+  private readonly agent: HttpAgent;
+  private readonly send: (url: URL, options: RequestOptions) => ClientRequest;
+
+  constructor(private readonly config: BridgeConfig) {
+    const secure = config.gatewayUrl.protocol === "https:";
+    this.agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.send = secure ? httpsRequest : httpRequest;
+  }
 
   dispatchBatch(dispatches: ParsedDispatchRequest[]): Promise<DispatchBatchResponse> {
     return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.dispatchBatch, { dispatches });
@@ -48,34 +62,57 @@ export class GatewayClient {
     return this.call<HealthResponse>("GET", GATEWAY_PATHS.health);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const binary = Buffer.isBuffer(body);
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, this.config.gatewayUrl), {
-        method,
-        headers: {
-          Authorization: `Bearer ${this.config.bridgeToken}`,
-          // Answers are small JSON; gunzipping them was the bridge's largest CPU cost (bench profile).
-          "Accept-Encoding": "identity",
-          ...(body === undefined ? {} : { "Content-Type": binary ? "image/png" : "application/json" }),
-        },
-        body: body === undefined ? undefined : binary ? body : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.config.gatewayTimeoutMs),
+    const payload = body === undefined ? undefined : binary ? body : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string | number> = {
+      Authorization: `Bearer ${this.config.bridgeToken}`,
+      // Answers are small JSON; gunzipping them was once the bridge's largest CPU cost.
+      "Accept-Encoding": "identity",
+    };
+    if (payload) {
+      headers["Content-Type"] = binary ? "image/png" : "application/json";
+      headers["Content-Length"] = payload.length;
+    }
+    return new Promise<T>((resolve, reject) => {
+      let timedOut = false;
+      const req = this.send(new URL(path, this.config.gatewayUrl), { method, headers, agent: this.agent });
+      // The whole exchange, answer included, must fit in the timeout.
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy();
+      }, this.config.gatewayTimeoutMs);
+      const fail = (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new GatewayUnavailable(timedOut ? "timed out" : (error.code ?? error.message), timedOut));
+      };
+      req.on("error", fail);
+      req.on("response", (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", fail);
+        res.on("close", () => {
+          if (!res.complete) fail(new Error("connection closed mid-answer"));
+        });
+        res.on("end", () => {
+          clearTimeout(timer);
+          const status = res.statusCode ?? 0;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          } catch {
+            return reject(new GatewayUnavailable(`answered ${status} without JSON`, false));
+          }
+          if (status < 200 || status > 299) return reject(new GatewayRejected(status, parsed));
+          resolve(parsed as T);
+        });
       });
-    } catch (error) {
-      const timedOut = error instanceof DOMException && error.name === "TimeoutError";
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new GatewayUnavailable(timedOut ? "timed out" : (cause ?? (error as Error).message), timedOut);
-    }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new GatewayUnavailable(`answered ${response.status} without JSON`, false);
-    }
-    if (!response.ok) throw new GatewayRejected(response.status, parsed);
-    return parsed as T;
+      req.end(payload);
+    });
   }
 }

@@ -79,6 +79,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
   removeSocket(config.socketPath);
   agent.stop();
   await forwarder.stop();
+  gateway.close();
   await spool.close();
   log.info("stopped", { backlog: spool.depth });
 }
