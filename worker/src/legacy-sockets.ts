@@ -30,6 +30,8 @@ export class LegacySockets {
   /** The next batch per shard, filled while the previous call to that shard is running. */
   private readonly nextBatch = new Map<number, Batch>();
   private readonly lastCall = new Map<number, Promise<unknown>>();
+  // Read on every dispatch, also of users with only v2 sockets; dropped whenever a row changes.
+  private cachedShards: number[] | undefined;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -57,12 +59,19 @@ export class LegacySockets {
     return this.sql.exec<{ n: number }>("SELECT COUNT(DISTINCT shard) AS n FROM legacy_sockets").one().n;
   }
 
+  /** True when the user has a legacy socket anywhere. */
+  any(): boolean {
+    return this.shards().length > 0;
+  }
+
   add(socketId: string, shard: number): void {
     this.sql.exec("INSERT OR IGNORE INTO legacy_sockets (socket_id, shard) VALUES (?, ?)", socketId, shard);
+    this.cachedShards = undefined;
   }
 
   /** True when the row existed. */
   remove(socketId: string): boolean {
+    this.cachedShards = undefined;
     return this.sql.exec("DELETE FROM legacy_sockets WHERE socket_id = ?", socketId).rowsWritten > 0;
   }
 
@@ -100,6 +109,7 @@ export class LegacySockets {
         try {
           const n = await legacyLobby(this.env, shard).closeUser(username, code, reason);
           this.sql.exec("DELETE FROM legacy_sockets WHERE shard = ? AND id <= ?", shard, upTo);
+          this.cachedShards = undefined;
           return n;
         } catch (error) {
           this.log.error("UserInbox legacy close failed", { shard, error: errorMessage(error) });
@@ -147,14 +157,16 @@ export class LegacySockets {
       upTo,
       JSON.stringify(alive),
     );
-    if (rowsWritten > 0) await this.onPruned();
+    if (rowsWritten === 0) return;
+    this.cachedShards = undefined;
+    await this.onPruned();
   }
 
   private shards(): number[] {
-    return this.sql
+    return (this.cachedShards ??= this.sql
       .exec<{ shard: number }>("SELECT DISTINCT shard FROM legacy_sockets ORDER BY shard")
       .toArray()
-      .map((row) => row.shard);
+      .map((row) => row.shard));
   }
 
   private maxId(): number {

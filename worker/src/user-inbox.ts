@@ -275,7 +275,7 @@ export class UserInbox extends DurableObject<Env> {
     const fresh = outcomes.flatMap((outcome, i) =>
       "seq" in outcome && !outcome.duplicate ? [{ outcome, notification: notifications[i]! }] : [],
     );
-    if (fresh.length === 0) return outcomes;
+    if (fresh.length === 0 || !this.legacy.any()) return outcomes;
     const frames = fresh.map(({ notification }) => JSON.stringify({ type: "notification", ...notification }));
     const written = await this.legacy.deliver(this.username(), frames);
     for (const { outcome } of fresh) outcome.sent += written;
