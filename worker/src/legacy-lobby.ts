@@ -3,7 +3,7 @@ import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES, ERRORS, errorBody } from "
 import { AddressLimitedError } from "./auth-failures.js";
 import { loadConfig, type Config } from "./config.js";
 import type { Env } from "./env.js";
-import type { LobbyDelivery } from "./legacy-sockets.js";
+import type { LegacyRegistration, LobbyDelivery } from "./legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "./log.js";
 import { readLobbyAttachment, type LobbyAttachment } from "./socket-attachment.js";
 import { InvalidTokenError, authenticateToken } from "./user-auth.js";
@@ -183,7 +183,7 @@ export class LegacyLobby extends DurableObject<Env> {
     const { socketId } = attachment;
     const entry: LobbyEntry = { ws, queued: [] };
     this.addEntry(username, socketId, entry);
-    let registration: Awaited<ReturnType<ReturnType<typeof userInbox>["registerLegacySocket"]>>;
+    let registration: LegacyRegistration;
     try {
       registration = await userInbox(this.env, username).registerLegacySocket(
         username,
@@ -330,16 +330,13 @@ export class LegacyLobby extends DurableObject<Env> {
 
   private userSockets(): Map<string, Map<string, LobbyEntry>> {
     if (this.index) return this.index;
-    const index = new Map<string, Map<string, LobbyEntry>>();
+    this.index = new Map();
     for (const ws of this.ctx.getWebSockets()) {
       const attachment = readLobbyAttachment(ws);
-      if (attachment?.phase !== "open" || !attachment.username) continue;
-      const entries = index.get(attachment.username) ?? new Map<string, LobbyEntry>();
-      entries.set(attachment.socketId, { ws });
-      index.set(attachment.username, entries);
+      if (attachment?.phase === "open" && attachment.username)
+        this.addEntry(attachment.username, attachment.socketId, { ws });
     }
-    this.index = index;
-    return index;
+    return this.index;
   }
 
   private addEntry(username: string, socketId: string, entry: LobbyEntry): void {

@@ -1,6 +1,3 @@
-/** The user's object holds v2 sockets only; legacy ones live in lobby shards (legacy-lobby.ts). */
-export type SocketProtocol = "v2";
-
 /**
  * What each socket carries through hibernation (serializeAttachment): the
  * object keeps no per-socket fields in memory, so it can be evicted any time.
@@ -9,7 +6,6 @@ export interface SocketAttachment {
   /** Random id; also the socket's first tag. */
   socketId: string;
   username: string;
-  protocol: SocketProtocol;
   /** Epoch ms. */
   connectedAt: number;
   /** Epoch ms of the last frame the client sent that reached the object. */
@@ -18,7 +14,12 @@ export interface SocketAttachment {
   ackedSeq?: number;
 }
 
-export const PROTOCOL_TAG: Record<SocketProtocol, string> = { v2: "protocol:v2" };
+/**
+ * Tag of every socket the user's object accepts: v2 only (legacy sockets live
+ * in lobby shards, legacy-lobby.ts). Fan-out filters by it, so a socket of an
+ * older deployment with another tag is never sent v2 frames.
+ */
+export const V2_TAG = "protocol:v2";
 
 /** Reads a socket's attachment; undefined for sockets this code did not accept. */
 export function readAttachment(ws: WebSocket): SocketAttachment | undefined {

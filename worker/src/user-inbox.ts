@@ -23,7 +23,7 @@ import { InboxStore } from "./inbox-store.js";
 import { LegacySockets, type LegacyRegistration } from "./legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "./log.js";
 import { RateLimiter } from "./rate-limiter.js";
-import { PROTOCOL_TAG, readAttachment, type SocketAttachment } from "./socket-attachment.js";
+import { V2_TAG, readAttachment, type SocketAttachment } from "./socket-attachment.js";
 
 /** Headers the worker sets when it hands a socket to the object (never taken from clients). */
 export const CONNECT_HEADERS = {
@@ -103,9 +103,8 @@ export class UserInbox extends DurableObject<Env> {
     shard: number,
     issuedAt: number,
   ): Promise<LegacyRegistration> {
-    if (this.openSocketCount() >= this.config.maxConnectionsPerUser) await this.legacy.reconcile(username);
-    if (issuedAt < this.store.meta("revoked_before")) return "revoked";
-    if (this.openSocketCount() >= this.config.maxConnectionsPerUser) return "full";
+    const admission = await this.admission(username, issuedAt);
+    if (admission !== "registered") return admission;
     this.legacy.add(socketId, shard);
     await this.reportConnections(username);
     return "registered";
@@ -144,7 +143,7 @@ export class UserInbox extends DurableObject<Env> {
       username,
       sockets: {
         legacy: this.legacy.count(),
-        v2: this.openSockets(PROTOCOL_TAG.v2).length,
+        v2: this.openSockets(V2_TAG).length,
       },
       legacy_lobby_shards: this.legacy.shardCount(),
       cursor: this.store.cursor(),
@@ -196,12 +195,24 @@ export class UserInbox extends DurableObject<Env> {
     await this.onHeartbeatCheck();
   }
 
-  private async onConnect(username: string, since: number | undefined, issuedAt: number): Promise<Response> {
+  /**
+   * Whether one more socket of either protocol may join: its token is not
+   * revoked and the user is below the limit. A full user is re-counted with
+   * the lobby shards first, so stale legacy rows never refuse a socket.
+   */
+  private async admission(username: string, issuedAt: number): Promise<LegacyRegistration> {
     if (this.openSocketCount() >= this.config.maxConnectionsPerUser) await this.legacy.reconcile(username);
-    if (issuedAt < this.store.meta("revoked_before")) {
+    if (issuedAt < this.store.meta("revoked_before")) return "revoked";
+    if (this.openSocketCount() >= this.config.maxConnectionsPerUser) return "full";
+    return "registered";
+  }
+
+  private async onConnect(username: string, since: number | undefined, issuedAt: number): Promise<Response> {
+    const admission = await this.admission(username, issuedAt);
+    if (admission === "revoked") {
       return Response.json(errorBody(ERRORS.tokenInvalid), { status: ERRORS.tokenInvalid.status });
     }
-    if (this.openSocketCount() >= this.config.maxConnectionsPerUser) {
+    if (admission === "full") {
       return Response.json(errorBody(ERRORS.tooManyConnections, `the limit is ${this.config.maxConnectionsPerUser}`), {
         status: ERRORS.tooManyConnections.status,
       });
@@ -212,12 +223,11 @@ export class UserInbox extends DurableObject<Env> {
     const attachment: SocketAttachment = {
       socketId: crypto.randomUUID(),
       username,
-      protocol: "v2",
       connectedAt: now,
       lastFrameAt: now,
       ackedSeq: cursor,
     };
-    this.ctx.acceptWebSocket(server, [attachment.socketId, PROTOCOL_TAG.v2]);
+    this.ctx.acceptWebSocket(server, [attachment.socketId, V2_TAG]);
     server.serializeAttachment(attachment);
     // Frames sent before the 101 is returned are delivered right after the handshake, in order.
     server.send(
@@ -247,7 +257,7 @@ export class UserInbox extends DurableObject<Env> {
     this.deleteRemovedImages();
     let sent = 0;
     // Sockets are found by protocol tag; acked seqs come from a cache, not the attachments.
-    const v2Sockets = this.openSockets(PROTOCOL_TAG.v2);
+    const v2Sockets = this.openSockets(V2_TAG);
     if (v2Sockets.length > 0) {
       const frame = v2Frame({ ...notification, seq, read: false });
       let closed = false;
@@ -260,8 +270,7 @@ export class UserInbox extends DurableObject<Env> {
           sent += 1;
         }
       }
-      const username = this.ctx.id.name;
-      if (closed && username !== undefined) this.ctx.waitUntil(this.reportConnections(username));
+      if (closed) this.ctx.waitUntil(this.reportConnections(this.username()));
     }
     this.log.debug("dispatched", { seq, sent });
     return { sent, stored: true, seq };
@@ -391,7 +400,7 @@ export class UserInbox extends DurableObject<Env> {
     const timeoutMs = this.config.heartbeatIntervalMs * this.config.heartbeatTimeoutMissed;
     const now = Date.now();
     let username: string | undefined;
-    for (const ws of this.ctx.getWebSockets(PROTOCOL_TAG.v2)) {
+    for (const ws of this.ctx.getWebSockets(V2_TAG)) {
       const attachment = readAttachment(ws);
       if (!attachment || ws.readyState !== WebSocket.OPEN) continue;
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
@@ -405,7 +414,7 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   private async scheduleHeartbeatCheck(): Promise<void> {
-    const v2Open = this.ctx.getWebSockets(PROTOCOL_TAG.v2).some((ws) => ws.readyState === WebSocket.OPEN);
+    const v2Open = this.ctx.getWebSockets(V2_TAG).some((ws) => ws.readyState === WebSocket.OPEN);
     if (!v2Open || (await this.ctx.storage.getAlarm()) !== null) return;
     const timeoutMs = this.config.heartbeatIntervalMs * this.config.heartbeatTimeoutMissed;
     await this.ctx.storage.setAlarm(Date.now() + timeoutMs);
@@ -420,7 +429,7 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   private broadcastV2(frame: string, except?: WebSocket): void {
-    for (const ws of this.openSockets(PROTOCOL_TAG.v2)) {
+    for (const ws of this.openSockets(V2_TAG)) {
       if (ws !== except) this.send(ws, frame);
     }
   }
