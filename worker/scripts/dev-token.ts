@@ -2,7 +2,7 @@
 //   npm run token -- alice [--days 30]
 import { parseArgs } from "node:util";
 import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
-import { signDesktopToken } from "../src/auth.js";
+import { signDesktopToken } from "../src/auth/jwt.js";
 import { DEFAULT_DESKTOP_JWT_EXPIRY_DAYS } from "../src/config.js";
 // @ts-expect-error plain JS helper shared with scripts/dev.mjs
 import { readDevVars } from "../../scripts/dev-vars.mjs";

@@ -1,9 +1,9 @@
-import type { AddressLimiter } from "./address-limiter.js";
-import type { BridgeAgent } from "./bridge-agent.js";
-import type { ConnectionRegistry } from "./connection-registry.js";
-import type { LegacyLobby } from "./legacy-lobby.js";
-import type { UserAccount } from "./user-account.js";
-import type { UserInbox } from "./user-inbox.js";
+import type { AddressLimiter } from "./objects/address-limiter/address-limiter.js";
+import type { BridgeAgent } from "./objects/bridge-agent/bridge-agent.js";
+import type { ConnectionRegistry } from "./objects/connection-registry/connection-registry.js";
+import type { LegacyLobby } from "./objects/legacy-lobby/legacy-lobby.js";
+import type { UserAccount } from "./objects/user-account/user-account.js";
+import type { UserInbox } from "./objects/user-inbox/user-inbox.js";
 
 /** Bindings and settings as the runtime hands them over (all vars are strings). */
 export interface Env {

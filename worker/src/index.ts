@@ -1,7 +1,7 @@
 import { AutoRouter, type IRequest } from "itty-router";
 import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
-import { ApiError, ERRORS, errorResponse, json } from "./errors.js";
+import { ApiError, ERRORS, errorResponse, json } from "./http/errors.js";
 import {
   handleBridgeDispatch,
   handleBridgeDispatchBatch,
@@ -18,9 +18,9 @@ import {
 } from "./handlers/inbox.js";
 import { handleScriptsList, handleScriptsRun } from "./handlers/scripts.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
-import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./cors.js";
+import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./http/cors.js";
 import { createLogger, errorMessage } from "./log.js";
-import { ensureBridgeToken, ensureUserToken } from "./middleware.js";
+import { ensureBridgeToken, ensureUserToken } from "./http/middleware.js";
 import {
   handleDesktopAuthorize,
   handleDesktopLinkPage,
@@ -37,12 +37,12 @@ import {
 import { SIGNIN_PATHS } from "./signin/paths.js";
 import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut } from "./signin/sign-in.js";
 
-export { UserInbox } from "./user-inbox.js";
-export { ConnectionRegistry } from "./connection-registry.js";
-export { BridgeAgent } from "./bridge-agent.js";
-export { UserAccount } from "./user-account.js";
-export { AddressLimiter } from "./address-limiter.js";
-export { LegacyLobby } from "./legacy-lobby.js";
+export { UserInbox } from "./objects/user-inbox/user-inbox.js";
+export { ConnectionRegistry } from "./objects/connection-registry/connection-registry.js";
+export { BridgeAgent } from "./objects/bridge-agent/bridge-agent.js";
+export { UserAccount } from "./objects/user-account/user-account.js";
+export { AddressLimiter } from "./objects/address-limiter/address-limiter.js";
+export { LegacyLobby } from "./objects/legacy-lobby/legacy-lobby.js";
 
 /** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
 export const PATHS = {

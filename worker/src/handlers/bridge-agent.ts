@@ -1,7 +1,7 @@
 import type { IRequest } from "itty-router";
-import { bridgeAgent } from "../bridge-agent.js";
+import { bridgeAgent } from "../objects/bridge-agent/bridge-agent.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS } from "../errors.js";
+import { ApiError, ERRORS } from "../http/errors.js";
 
 /** `GET /bridge/v1/agent`: the bridge's outbound agent WebSocket, held by the BridgeAgent object. */
 export function handleBridgeAgent(request: IRequest, env: Env): Promise<Response> {

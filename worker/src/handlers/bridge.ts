@@ -15,11 +15,11 @@ import {
 import type { IRequest } from "itty-router";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
-import { connectionRegistry } from "../connection-registry.js";
+import { connectionRegistry } from "../objects/connection-registry/connection-registry.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS, json, validated } from "../errors.js";
-import { readJsonBody } from "../middleware.js";
-import { userInbox } from "../user-inbox.js";
+import { ApiError, ERRORS, json, validated } from "../http/errors.js";
+import { readJsonBody } from "../http/middleware.js";
+import { userInbox } from "../objects/user-inbox/user-inbox.js";
 
 const UserParams = z.object({ user: Username });
 

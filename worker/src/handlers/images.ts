@@ -10,9 +10,9 @@ import {
 import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { ApiError, json } from "../errors.js";
-import { getUserImage, putUserImage, signImageUrl, verifyImageSignature } from "../images.js";
-import { ensureUserToken, readBodyBytes, readJsonBody, type UserRequest } from "../middleware.js";
+import { ApiError, json } from "../http/errors.js";
+import { getUserImage, putUserImage, signImageUrl, verifyImageSignature } from "../images/image-store.js";
+import { ensureUserToken, readBodyBytes, readJsonBody, type UserRequest } from "../http/middleware.js";
 
 /** A list of up to 100 names. */
 const SIGN_BODY_LIMIT_BYTES = 16_384;

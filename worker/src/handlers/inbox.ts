@@ -7,9 +7,9 @@ import {
 } from "@analyst-notifications/schemas";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS, json, validated } from "../errors.js";
-import { readJsonBody, type UserRequest } from "../middleware.js";
-import { userInbox } from "../user-inbox.js";
+import { ApiError, ERRORS, json, validated } from "../http/errors.js";
+import { readJsonBody, type UserRequest } from "../http/middleware.js";
+import { userInbox } from "../objects/user-inbox/user-inbox.js";
 
 /** `GET /api/notifications?since=&before=&limit=`: newest first, with cursor and unread count. */
 export async function handleNotificationsList(request: UserRequest, env: Env): Promise<Response> {

@@ -1,18 +1,18 @@
 import type { IRequest } from "itty-router";
-import { clientAddress } from "../auth-failures.js";
+import { clientAddress } from "../auth/address-limits.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS } from "../errors.js";
-import { LOBBY_HEADERS, legacyLobby, lobbyShardFor } from "../legacy-lobby.js";
-import { bearerToken } from "../middleware.js";
-import { InvalidTokenError, authenticateToken } from "../user-auth.js";
-import { CONNECT_HEADERS, userInbox } from "../user-inbox.js";
+import { ApiError, ERRORS } from "../http/errors.js";
+import { LOBBY_HEADERS, legacyLobby, lobbyShardFor } from "../objects/legacy-lobby/legacy-lobby.js";
+import { bearerToken } from "../http/middleware.js";
+import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
+import { CONNECT_HEADERS, userInbox } from "../objects/user-inbox/user-inbox.js";
 
 /**
  * `GET /ws/notifications`. With `Authorization: Bearer` it is a v2 socket:
  * checked before the upgrade and handed straight to the user's object.
  * Without, it is a legacy socket: auth comes in the first frame, so it goes
- * to a shard of the legacy lobby (legacy-lobby.ts), which holds it hibernated.
+ * to a shard of the legacy lobby (objects/legacy-lobby/legacy-lobby.ts), which holds it hibernated.
  */
 export async function handleNotificationsSocket(request: IRequest, env: Env): Promise<Response> {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {

@@ -1,6 +1,6 @@
-import { InvalidTokenError, verifyRemoteJwt } from "../auth.js";
+import { InvalidTokenError, verifyRemoteJwt } from "../auth/jwt.js";
 import type { Config } from "../config.js";
-import { ApiError, ERRORS } from "../errors.js";
+import { ApiError, ERRORS } from "../http/errors.js";
 import { usernameForEmail } from "./identity.js";
 import type { BrowserSession } from "./session.js";
 

@@ -1,9 +1,9 @@
 import type { IRequest } from "itty-router";
-import { clientAddress, limitedAttempt } from "../auth-failures.js";
+import { clientAddress, limitedAttempt } from "../auth/address-limits.js";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES } from "../config.js";
 import type { Env } from "../env.js";
-import { ApiError } from "../errors.js";
-import { readTextBody } from "../middleware.js";
+import { ApiError } from "../http/errors.js";
+import { readTextBody } from "../http/middleware.js";
 import { errorPage } from "./pages.js";
 
 type Handler = (request: IRequest, env: Env) => Promise<Response>;
@@ -22,7 +22,7 @@ export function withHtmlErrors(handler: Handler): Handler {
 
 /**
  * Sign-in routes: refused while the client address is limited, and every
- * refusal (401 or 403) counted against it (auth-failures.ts).
+ * refusal (401 or 403) counted against it (auth/address-limits.ts).
  */
 export function withSignInLimit(handler: Handler): Handler {
   return (request, env) =>

@@ -6,15 +6,15 @@ import {
   type LinkState,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
-import { signDesktopToken } from "../auth.js";
+import { signDesktopToken } from "../auth/jwt.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS, json } from "../errors.js";
-import { bearerToken, ensureUserToken, type UserRequest } from "../middleware.js";
-import { userAccount } from "../user-account.js";
-import { InvalidTokenError, authenticateToken } from "../user-auth.js";
-import { clientAddress } from "../auth-failures.js";
-import { userInbox } from "../user-inbox.js";
+import { ApiError, ERRORS, json } from "../http/errors.js";
+import { bearerToken, ensureUserToken, type UserRequest } from "../http/middleware.js";
+import { userAccount } from "../objects/user-account/user-account.js";
+import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
+import { clientAddress } from "../auth/address-limits.js";
+import { userInbox } from "../objects/user-inbox/user-inbox.js";
 import { redirect, withHtmlErrors } from "./browser.js";
 import { csrfToken, ensureCsrf } from "./csrf.js";
 import { escapeHtml, htmlPage } from "./pages.js";

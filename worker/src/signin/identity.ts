@@ -1,6 +1,6 @@
 import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
 import type { Config } from "../config.js";
-import { ApiError, ERRORS } from "../errors.js";
+import { ApiError, ERRORS } from "../http/errors.js";
 
 /**
  * The data-server username for a verified email: USERNAME_OVERRIDES first,

@@ -12,13 +12,18 @@ import {
   type OAuthTokenResponse,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
-import { signDesktopToken } from "../auth.js";
+import { signDesktopToken } from "../auth/jwt.js";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES, loadConfig, type Config } from "../config.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS, json } from "../errors.js";
-import { AddressLimitedError, clientAddress, ensureAddressNotLimited, recordAuthFailure } from "../auth-failures.js";
-import { readTextBody } from "../middleware.js";
-import { userAccount, type GrantResult } from "../user-account.js";
+import { ApiError, ERRORS, json } from "../http/errors.js";
+import {
+  AddressLimitedError,
+  clientAddress,
+  ensureAddressNotLimited,
+  recordAuthFailure,
+} from "../auth/address-limits.js";
+import { readTextBody } from "../http/middleware.js";
+import { userAccount, type GrantResult } from "../objects/user-account/user-account.js";
 import { readForm, redirect, withHtmlErrors } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, csrfToken, ensureCsrf } from "./csrf.js";

@@ -1,7 +1,7 @@
-import { InvalidTokenError, signSessionJwt, verifyRemoteJwt, verifySessionJwt } from "../auth.js";
+import { InvalidTokenError, signSessionJwt, verifyRemoteJwt, verifySessionJwt } from "../auth/jwt.js";
 import type { Config } from "../config.js";
 import { DEFAULT_SIGNIN_FLOW_MAX_AGE_SECONDS } from "../config.js";
-import { ApiError, ERRORS } from "../errors.js";
+import { ApiError, ERRORS } from "../http/errors.js";
 import { pkceChallenge, randomToken } from "./crypto.js";
 import { usernameForEmail } from "./identity.js";
 import { SIGNIN_PATHS } from "./paths.js";

@@ -1,5 +1,5 @@
 import { errorBody } from "@analyst-notifications/schemas";
-import type { ApiError } from "../errors.js";
+import type { ApiError } from "../http/errors.js";
 import { randomToken } from "./crypto.js";
 
 // Small server-rendered pages: no framework, no external assets. Each page

@@ -1,4 +1,4 @@
-import { InvalidTokenError, signSessionJwt, verifySessionJwt } from "../auth.js";
+import { InvalidTokenError, signSessionJwt, verifySessionJwt } from "../auth/jwt.js";
 import { loadConfig, type Config } from "../config.js";
 import type { Env } from "../env.js";
 import { accessIdentity } from "./access.js";

@@ -2,7 +2,7 @@ import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { ApiError, ERRORS } from "../errors.js";
+import { ApiError, ERRORS } from "../http/errors.js";
 import { readForm, redirect, withHtmlErrors, withSignInLimit } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, ensureCsrf } from "./csrf.js";

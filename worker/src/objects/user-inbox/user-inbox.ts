@@ -15,15 +15,15 @@ import {
   type InboxNotification,
   type Notification,
 } from "@analyst-notifications/schemas";
-import { loadConfig, type Config } from "./config.js";
-import { connectionRegistry } from "./connection-registry.js";
-import type { Env } from "./env.js";
-import { deleteUserImages } from "./images.js";
+import { loadConfig, type Config } from "../../config.js";
+import { connectionRegistry } from "../connection-registry/connection-registry.js";
+import type { Env } from "../../env.js";
+import { deleteUserImages } from "../../images/image-store.js";
 import { InboxStore } from "./inbox-store.js";
-import { LegacySockets, type LegacyRegistration } from "./legacy-sockets.js";
-import { createLogger, errorMessage, type Logger } from "./log.js";
+import { LegacySockets, type LegacyRegistration } from "../legacy-lobby/legacy-sockets.js";
+import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { RateLimiter } from "./rate-limiter.js";
-import { V2_TAG, readAttachment, type SocketAttachment } from "./socket-attachment.js";
+import { V2_TAG, readAttachment, type SocketAttachment } from "../../sockets/attachment.js";
 
 /** Headers the worker sets when it hands a socket to the object (never taken from clients). */
 export const CONNECT_HEADERS = {
@@ -51,7 +51,7 @@ export class UserInbox extends DurableObject<Env> {
   private readonly store: InboxStore;
   // In memory on purpose: a limit for runaway scripts may reset when an idle object is evicted.
   private readonly dispatchRate: RateLimiter;
-  /** Legacy sockets live in lobby shards (legacy-lobby.ts); this object counts them and fans out to them. */
+  /** Legacy sockets live in lobby shards (objects/legacy-lobby/legacy-lobby.ts); this object counts them and fans out to them. */
   private readonly legacy: LegacySockets;
   // A cache of each v2 socket's attachment.ackedSeq, read on every dispatch; refilled after a wake.
   private readonly ackedSeqs = new WeakMap<WebSocket, number>();

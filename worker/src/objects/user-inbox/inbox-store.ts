@@ -1,5 +1,5 @@
 import type { InboxNotification, Notification } from "@analyst-notifications/schemas";
-import { imageNameFromUrl } from "./images.js";
+import { imageNameFromUrl } from "../../images/image-store.js";
 
 export interface StoreResult {
   seq: number;

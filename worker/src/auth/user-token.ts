@@ -1,8 +1,8 @@
-import { InvalidTokenError, verifyDesktopToken } from "./auth.js";
-import { limitedAttempt } from "./auth-failures.js";
-import { loadConfig } from "./config.js";
-import type { Env } from "./env.js";
-import { userAccount } from "./user-account.js";
+import { InvalidTokenError, verifyDesktopToken } from "./jwt.js";
+import { limitedAttempt } from "./address-limits.js";
+import { loadConfig } from "../config.js";
+import type { Env } from "../env.js";
+import { userAccount } from "../objects/user-account/user-account.js";
 
 export { InvalidTokenError };
 
@@ -19,7 +19,7 @@ export interface AuthenticatedUser {
  * signature, claims, expiry (plus `graceSeconds` for the refresh endpoint),
  * then the user's revocation time, so a token issued before an unlink is
  * refused everywhere. A token that passes marks the user linked (legacy).
- * Failures count against the client `address` (auth-failures.ts); while it is
+ * Failures count against the client `address` (auth/address-limits.ts); while it is
  * limited no token is checked. Throws InvalidTokenError or AddressLimitedError.
  */
 export async function authenticateToken(

@@ -1,5 +1,5 @@
 import { IMAGE_FILE_PATTERN } from "@analyst-notifications/schemas";
-import type { Env } from "./env.js";
+import type { Env } from "../env.js";
 
 // Chart images in R2, one key per user and file: `<username>/<name>.png`.
 // Served only to their user: with the user's token, or with a short-lived

@@ -1,6 +1,6 @@
 import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
 import { SignJWT, createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
-import type { Config } from "./config.js";
+import type { Config } from "../config.js";
 
 // The only module that imports jose. Desktop tokens are the legacy JWTs:
 // HS256 with DESKTOP_JWT_SECRET, `sub` = username, `iat`, `exp`, `iss`.
@@ -71,7 +71,7 @@ export async function verifyDesktopToken(
 }
 
 export interface DesktopTokenOptions {
-  /** Epoch seconds; defaults to now. Revocation may push it up to a second ahead (user-account.ts). */
+  /** Epoch seconds; defaults to now. Revocation may push it up to a second ahead (objects/user-account/user-account.ts). */
   issuedAt?: number;
   /** Defaults to DESKTOP_JWT_EXPIRY_DAYS. */
   ttlSeconds?: number;

@@ -1,9 +1,9 @@
 import type { IRequest } from "itty-router";
-import { loadConfig } from "./config.js";
-import type { Env } from "./env.js";
+import { loadConfig } from "../config.js";
+import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "./errors.js";
-import { clientAddress } from "./auth-failures.js";
-import { InvalidTokenError, authenticateToken } from "./user-auth.js";
+import { clientAddress } from "../auth/address-limits.js";
+import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
 
 const encoder = new TextEncoder();
 

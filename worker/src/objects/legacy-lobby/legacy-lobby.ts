@@ -1,13 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES, ERRORS, errorBody } from "@analyst-notifications/schemas";
-import { AddressLimitedError } from "./auth-failures.js";
-import { loadConfig, type Config } from "./config.js";
-import type { Env } from "./env.js";
+import { AddressLimitedError } from "../../auth/address-limits.js";
+import { loadConfig, type Config } from "../../config.js";
+import type { Env } from "../../env.js";
 import type { LegacyRegistration, LobbyDelivery } from "./legacy-sockets.js";
-import { createLogger, errorMessage, type Logger } from "./log.js";
-import { readLobbyAttachment, type LobbyAttachment } from "./socket-attachment.js";
-import { InvalidTokenError, authenticateToken } from "./user-auth.js";
-import { userInbox } from "./user-inbox.js";
+import { createLogger, errorMessage, type Logger } from "../../log.js";
+import { readLobbyAttachment, type LobbyAttachment } from "../../sockets/attachment.js";
+import { InvalidTokenError, authenticateToken } from "../../auth/user-token.js";
+import { userInbox } from "../user-inbox/user-inbox.js";
 
 /** Headers the worker sets when it hands a legacy socket to a lobby shard (never taken from clients). */
 export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobby-Shard" } as const;

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { HealthResponse } from "@analyst-notifications/schemas";
-import type { Env } from "./env.js";
+import type { Env } from "../../env.js";
 
 /**
  * One global object that knows how many sockets each user has open, for the

@@ -5,10 +5,10 @@ import {
   errorBody,
   type ScriptInfo,
 } from "@analyst-notifications/schemas";
-import { loadConfig, type Config } from "./config.js";
-import type { Env } from "./env.js";
-import { ERRORS } from "./errors.js";
-import { createLogger, errorMessage, type Logger } from "./log.js";
+import { loadConfig, type Config } from "../../config.js";
+import type { Env } from "../../env.js";
+import { ERRORS } from "../../http/errors.js";
+import { createLogger, errorMessage, type Logger } from "../../log.js";
 
 /** What a request over the agent channel came to; plain data, so it crosses RPC intact. */
 export type AgentResult =

@@ -16,7 +16,7 @@ export interface SocketAttachment {
 
 /**
  * Tag of every socket the user's object accepts: v2 only (legacy sockets live
- * in lobby shards, legacy-lobby.ts). Fan-out filters by it, so a socket of an
+ * in lobby shards, objects/legacy-lobby/legacy-lobby.ts). Fan-out filters by it, so a socket of an
  * older deployment with another tag is never sent v2 frames.
  */
 export const V2_TAG = "protocol:v2";
@@ -28,7 +28,7 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   return value as SocketAttachment;
 }
 
-/** Where a legacy socket in a lobby shard stands (legacy-lobby.ts). */
+/** Where a legacy socket in a lobby shard stands (objects/legacy-lobby/legacy-lobby.ts). */
 export type LobbyPhase = "awaiting-auth" | "authenticating" | "open" | "closed";
 
 /**
@@ -42,7 +42,7 @@ export interface LobbyAttachment {
   /** The lobby shard that holds the socket. */
   shard: number;
   phase: LobbyPhase;
-  /** The client's address, whose failed tokens are counted (auth-failures.ts). */
+  /** The client's address, whose failed tokens are counted (auth/address-limits.ts). */
   address: string;
   /** Epoch ms by which the auth frame must have arrived. */
   authDeadline: number;

@@ -1,6 +1,6 @@
 import type { IRequest } from "itty-router";
-import { loadConfig } from "./config.js";
-import type { Env } from "./env.js";
+import { loadConfig } from "../config.js";
+import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "./errors.js";
 
 // Browsers are the only clients that send Origin. Native clients, Raycast and

@@ -1,7 +1,7 @@
-import { loadConfig } from "./config.js";
-import type { Env } from "./env.js";
-import { ApiError, ERRORS } from "./errors.js";
-import { addressLimiter } from "./address-limiter.js";
+import { loadConfig } from "../config.js";
+import type { Env } from "../env.js";
+import { ApiError, ERRORS } from "../http/errors.js";
+import { addressLimiter } from "../objects/address-limiter/address-limiter.js";
 
 /** Cloudflare's header with the client's address; workerd sets it locally too. */
 export const CLIENT_ADDRESS_HEADER = "CF-Connecting-IP";

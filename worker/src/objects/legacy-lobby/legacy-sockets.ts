@@ -1,6 +1,6 @@
-import type { Env } from "./env.js";
+import type { Env } from "../../env.js";
 import { legacyLobby } from "./legacy-lobby.js";
-import { errorMessage, type Logger } from "./log.js";
+import { errorMessage, type Logger } from "../../log.js";
 
 /** A lobby shard's answer to `deliver`. */
 export interface LobbyDelivery {
@@ -20,7 +20,7 @@ interface Batch {
 
 /**
  * The user's legacy sockets, as the user's object sees them: they live in
- * lobby shards (legacy-lobby.ts), one row per socket here, so limits,
+ * lobby shards (objects/legacy-lobby/legacy-lobby.ts), one row per socket here, so limits,
  * revocation, diagnostics and `/health` count them with the v2 sockets, and
  * a dispatch costs one call per shard that holds any. Rows outlive an
  * eviction of either object; a row whose shard no longer lists the socket

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "./env.js";
+import type { Env } from "../../env.js";
 
 /** What a failure did to an address's count. */
 export interface FailureCount {

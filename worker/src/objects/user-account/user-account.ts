@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { LinkState } from "@analyst-notifications/schemas";
-import type { Env } from "./env.js";
-import { pkceChallenge, sha256Hex } from "./signin/crypto.js";
+import type { Env } from "../../env.js";
+import { pkceChallenge, sha256Hex } from "../../signin/crypto.js";
 
 /** What a code or refresh-token exchange yields, or the OAuth error to answer with. */
 export type GrantResult =
