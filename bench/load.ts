@@ -23,6 +23,8 @@ interface Pending {
   expected: number;
   delivered: number;
   lastAt: number;
+  /** Called once every expected socket has it (the sequential shape waits for this). */
+  onComplete?: () => void;
 }
 
 /**
@@ -96,7 +98,23 @@ export class Fleet {
     entry.delivered += 1;
     entry.lastAt = performance.now();
     if (entry.delivered === 1) this.firstLatencies.push(entry.lastAt - entry.t0);
-    if (entry.delivered === entry.expected) this.latencies.push(entry.lastAt - entry.t0);
+    if (entry.delivered === entry.expected) {
+      this.latencies.push(entry.lastAt - entry.t0);
+      entry.onComplete?.();
+    }
+  }
+
+  /** Resolves once dispatch `id` reached every socket it was expected on, or after `timeoutMs`. */
+  complete(id: string, timeoutMs: number): Promise<void> {
+    const entry = this.pending.get(id);
+    if (!entry || entry.delivered >= entry.expected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      entry.onComplete = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Waits until every expected delivery arrived or the deadline passed; returns the lost count. */
