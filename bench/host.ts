@@ -1,6 +1,6 @@
-// The one place the bench starts the gateway host: the same program `npm start` hosts the worker
-// with, so "ours" measures what a user runs. Today that is scripts/gateway-host.ts (wrangler's
-// unstable_startWorker: workerd for the worker, behind wrangler's dev proxy, another workerd).
+// The one place the bench starts the gateway host: scripts/gateway-host.ts, the program `npm start`
+// supervises (the worker in workerd through Miniflare's API, no dev proxy), so "ours" measures
+// what a user runs.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { waitForLine } from "./lines.js";
@@ -37,13 +37,13 @@ export async function startGatewayHost(options: HostOptions): Promise<GatewayHos
     env: {
       ...process.env,
       ...QUIET,
-      BENCH_PORT: String(options.port),
-      BENCH_PERSIST: options.persistDir,
-      ...(options.inspector ? { BENCH_INSPECTOR: "0" } : {}),
-      BENCH_BINDINGS: JSON.stringify(options.bindings),
+      GATEWAY_PORT: String(options.port),
+      GATEWAY_PERSIST: options.persistDir,
+      ...(options.inspector ? { GATEWAY_INSPECTOR_PORT: "0" } : {}),
+      GATEWAY_VARS: JSON.stringify(options.bindings),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const ready = await waitForLine(child, /BENCH_READY (\S+)/, "gateway host");
+  const ready = await waitForLine(child, /GATEWAY_READY (\S+)/, "gateway host");
   return { child, url: new URL(ready).origin };
 }

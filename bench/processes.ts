@@ -13,7 +13,7 @@ import { startWorkerdProfile, type ProfileRun } from "./workerd-profile.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-export type TargetName = "ours" | "ours-direct" | "floor" | "durable-floor" | "external";
+export type TargetName = "ours" | "floor" | "durable-floor" | "external";
 
 export interface Target {
   name: TargetName;
@@ -34,20 +34,13 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/**
- * Ours as `npm start` runs it: the gateway host (host.ts) and the real bridge on a Unix socket.
- * The host's runtime may be two workerd processes: wrangler's dev proxy (listening on the
- * gateway's port, relaying every request and socket) and the one running our worker. `direct`
- * points the clients and the bridge at the latter's own port (the "ours-direct" probe: what
- * leaving the proxy out buys).
- */
+/** Ours as `npm start` runs it: the gateway host (host.ts) and the real bridge on a Unix socket. */
 export async function startOurs(options: {
   jwtSecret: string;
   bridgeToken: string;
   vars?: Record<string, string>;
   /** Writes CPU profiles here: the bridge's (`--cpu-prof`, at exit) and workerd's (`profile()`). */
   profileDir?: string;
-  direct?: boolean;
 }): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "bench-ours-"));
   const dispatchSocket = join(dir, "ws.sock");
@@ -87,7 +80,8 @@ export async function startOurs(options: {
     if (!roles) {
       const all = descendants(host.pid!);
       const workerd = all.filter((pid) => commandOf(pid).includes("workerd serve"));
-      const devProxy = workerd.filter((pid) => listeningPorts(pid).includes(port));
+      // Only wrangler dev runs a proxy beside the runtime; a host of one workerd has none.
+      const devProxy = workerd.length > 1 ? workerd.filter((pid) => listeningPorts(pid).includes(port)) : [];
       roles = {
         host: [host.pid!, ...all.filter((pid) => !workerd.includes(pid))],
         workerd: workerd.filter((pid) => !devProxy.includes(pid)),
@@ -96,29 +90,13 @@ export async function startOurs(options: {
     }
     return roles;
   };
-  // Miniflare's entry socket in the workerd of our worker: the one of its ports that serves /healthz.
-  let gatewayPort = port;
-  if (options.direct) {
-    const ports = listeningPorts(hostRoles().workerd[0]!);
-    const answers = await Promise.all(
-      ports.map((p) =>
-        fetch(`http://127.0.0.1:${p}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      ),
-    );
-    gatewayPort = ports[answers.indexOf(true)] ?? 0;
-    if (!gatewayPort) throw new Error(`no port of workerd (${ports.join(", ")}) serves /healthz`);
-  }
-
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const bridge = spawn(process.execPath, [...profile, join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
     env: {
       PATH: process.env.PATH,
       WS_DISPATCH_SOCKET: dispatchSocket,
       SPOOL_DIR: join(dir, "spool"),
-      GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+      GATEWAY_URL: `http://127.0.0.1:${port}`,
       BRIDGE_TOKEN: options.bridgeToken,
       LOG_LEVEL: "warn",
     },
@@ -129,8 +107,8 @@ export async function startOurs(options: {
   if (!existsSync(dispatchSocket)) throw new Error("bridge did not start");
 
   return {
-    name: options.direct ? "ours-direct" : "ours",
-    socketUrl: `ws://127.0.0.1:${gatewayPort}/ws/notifications`,
+    name: "ours",
+    socketUrl: `ws://127.0.0.1:${port}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
     pids: () => ({ ...hostRoles(), bridge: [bridge.pid!] }),
@@ -138,15 +116,12 @@ export async function startOurs(options: {
     ...(profileDir && {
       profile: (label: string) => startWorkerdProfile(hostRoles().workerd[0]!, profileDir, label),
     }),
-    // The direct port changes with a restart; the probe starts a new gateway instead.
-    restartGateway: options.direct
-      ? undefined
-      : async () => {
-          const exited = new Promise((resolve) => host.once("exit", resolve));
-          host.kill("SIGTERM");
-          await exited;
-          await startHost();
-        },
+    restartGateway: async () => {
+      const exited = new Promise((resolve) => host.once("exit", resolve));
+      host.kill("SIGTERM");
+      await exited;
+      await startHost();
+    },
     stop: async () => {
       bridge.kill("SIGTERM");
       host.kill("SIGTERM");

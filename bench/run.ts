@@ -30,14 +30,13 @@ const { values } = parseArgs({
     secret: { type: "string" },
     out: { type: "string" },
     profile: { type: "string" },
-    direct: { type: "boolean", default: false },
     report: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(`npm run bench -- [--quick] [--only list] [--users N] [--idle-seconds S] [--out DIR]
-  [--ws-url URL --socket PATH --secret S] [--profile DIR] [--direct] [--report]
+  [--ws-url URL --socket PATH --secret S] [--profile DIR] [--report]
 
 Targets, in one run: the floor (plain Node, nothing stored), the durable floor (the floor plus our
 guarantees: fsync'd spool with group commit, one SQLite row per notification committed before
@@ -61,8 +60,6 @@ run writes bench/. --out DIR writes DIR/results.json and DIR/RESULTS.md.
 --profile DIR: workerd runs with its inspector on and each delivery run of ours writes a CPU profile
 per isolate to DIR (plus the bridge's --cpu-prof at exit); summarise them with
 \`node --import tsx bench/profile-summary.ts DIR\`.
---direct adds "ours-direct": clients and bridge on the port of the workerd running our worker,
-skipping the dev proxy in front of it when the host has one.
 --report only renders RESULTS.md again from results.json (after an edit of bench/analysis.md).`);
   process.exit(0);
 }
@@ -147,14 +144,11 @@ if (values["ws-url"]) {
 } else {
   await measureFloor(false);
   await measureFloor(true);
-  const startOursHere = (direct = false) =>
-    startOurs({
-      jwtSecret,
-      bridgeToken: randomBytes(32).toString("hex"),
-      direct,
-      ...(values.profile && { profileDir: resolve(values.profile) }),
-    });
-  const ours = await startOursHere();
+  const ours = await startOurs({
+    jwtSecret,
+    bridgeToken: randomBytes(32).toString("hex"),
+    ...(values.profile && { profileDir: resolve(values.profile) }),
+  });
   try {
     if (only.has("resume")) await step("resume ours v2", () => resume(ours, scale));
     await delivery(ours, ["legacy", "v2"]);
@@ -166,16 +160,6 @@ if (values["ws-url"]) {
     if (only.has("storm")) await step("storm ours v2", () => storm(ours, scale));
   } finally {
     await ours.stop();
-  }
-  if (values.direct) {
-    const direct = await startOursHere(true);
-    try {
-      await delivery(direct, ["legacy", "v2"]);
-    } finally {
-      await direct.stop();
-    }
-    for (const protocol of ["legacy", "v2"] as const)
-      if (only.has("connect")) await connectOnFresh(() => startOursHere(true), protocol);
   }
 }
 
