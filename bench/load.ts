@@ -41,6 +41,8 @@ export class Fleet {
   duplicates = 0;
   deliveries = 0;
   failedConnects = 0;
+  /** Dispatches sent while none of the user's sockets was open: neither delivered nor lost. */
+  unmeasured = 0;
   private readonly tokens = new Map<string, string>();
 
   constructor(
@@ -88,7 +90,9 @@ export class Fleet {
 
   /** Registers a dispatch about to be sent; deliveries are matched by id. */
   expect(id: string, user: string): void {
-    this.pending.set(id, { t0: performance.now(), expected: this.openCount(user), delivered: 0, lastAt: 0 });
+    const expected = this.openCount(user);
+    if (expected === 0) this.unmeasured += 1;
+    this.pending.set(id, { t0: performance.now(), expected, delivered: 0, lastAt: 0 });
   }
 
   onDelivery(id: string): void {
@@ -141,6 +145,7 @@ export class Fleet {
     this.firstLatencies.length = 0;
     this.duplicates = 0;
     this.deliveries = 0;
+    this.unmeasured = 0;
   }
 
   async closeAll(): Promise<void> {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { FDS_PER_SOCKET } from "./fds.js";
 import { startGatewayHost } from "./host.js";
 import { waitForLine } from "./lines.js";
-import { commandOf, cpuMs, descendants, listeningPorts, rssBytes } from "./proc.js";
+import { commandOf, cpuMs, descendants, listeningPorts, openFds, rssBytes } from "./proc.js";
 import { sleep } from "./stats.js";
 import type { StageTrace } from "./trace.js";
 import { startWorkerdProfile, type ProfileRun } from "./workerd-profile.js";
@@ -111,7 +111,11 @@ export async function startOurs(options: {
     socketUrl: `ws://127.0.0.1:${port}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
-    pids: () => ({ ...hostRoles(), bridge: [bridge.pid!] }),
+    // Roles with no process (no dev proxy in front) are left out rather than shown as zero.
+    pids: () => ({
+      ...Object.fromEntries(Object.entries(hostRoles()).filter(([, pids]) => pids.length)),
+      bridge: [bridge.pid!],
+    }),
     fdsPerSocket: FDS_PER_SOCKET.ours,
     ...(profileDir && {
       profile: (label: string) => startWorkerdProfile(hostRoles().workerd[0]!, profileDir, label),
@@ -166,6 +170,11 @@ export async function startFloor(options: { jwtSecret: string; durable?: boolean
 /** RSS of each role's processes, in bytes. */
 export function memoryOf(target: Target): Record<string, number> {
   return byRole(target, rssBytes);
+}
+
+/** Open descriptors of each role's processes. */
+export function fdsOf(target: Target): Record<string, number> {
+  return byRole(target, openFds);
 }
 
 /** CPU time each role's processes have used so far, in ms. */

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { createRequire } from "node:module";
-import type { ConnectResult, DeliveryResult, ResumeResult, StormResult } from "./scenarios.js";
+import {
+  CONNECT_USERS,
+  type ConnectResult,
+  type DeliveryResult,
+  type ResumeResult,
+  type StormResult,
+} from "./scenarios.js";
 
 const require = createRequire(import.meta.url);
 const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
@@ -92,8 +98,8 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
     "paced: 10 × 5 at 200 dispatches/s; saturated: 100 × 2, 16 dispatches in flight. The ratios are of",
     "each shape's headline figure.",
     "",
-    "| scenario | target | protocol | headline | ÷ floor | ÷ durable floor | dispatches/s | p50 ms | p90 ms | p99 ms | max ms | first socket p50 / p99 ms | lost | dup | refused |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| scenario | target | protocol | headline | ÷ floor | ÷ durable floor | dispatches/s | p50 ms | p90 ms | p99 ms | max ms | first socket p50 / p99 ms | lost | dup | refused | sockets failed / dispatches to none open |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...delivery.map((r) => {
       const head = HEADLINE[r.scenario];
       const value = head.of(r);
@@ -102,7 +108,7 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
       const vsFloor = r.target === "floor" ? "" : times(ratio(value, floor && head.of(floor)));
       const vsDurable = r.target.endsWith("floor") ? "" : times(ratio(value, durable && head.of(durable)));
       const headline = head.more ? `${value}/s` : `${head.label} ${ms(value)}`;
-      return `| ${r.scenario} | ${r.target} | ${r.protocol} | ${headline} | ${vsFloor} | ${vsDurable} | ${r.dispatchesPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p90} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.firstSocketMs.p50} / ${r.firstSocketMs.p99} | ${r.lost} | ${r.duplicated} | ${r.refused} |`;
+      return `| ${r.scenario} | ${r.target} | ${r.protocol} | ${headline} | ${vsFloor} | ${vsDurable} | ${r.dispatchesPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p90} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.firstSocketMs.p50} / ${r.firstSocketMs.p99} | ${r.lost} | ${r.duplicated} | ${r.refused} | ${r.failedConnects ?? 0} / ${r.unmeasured ?? 0} |`;
     }),
     "",
     "CPU each process spent per dispatch over the measured run (/proc utime + stime; `load` is the load",
@@ -131,8 +137,8 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
     `to the sockets held idle, divided by the sockets; each RSS the median of 5 samples. Then one`,
     "dispatch per user, which must reach its socket exactly once.",
     "",
-    "| target | protocol | sockets | failed | all authenticated s | ÷ floor | ÷ durable floor | connect p50 / p99 ms | per idle socket | ÷ floor | by process | RSS idle, all processes | lost | dup |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    "| target | protocol | sockets | failed | all authenticated s | ÷ floor | ÷ durable floor | connect p50 / p99 ms | per idle socket | ÷ floor | by process | RSS idle, all processes | descriptors per socket (most in one process) | lost | dup |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ...connects.map((r) => {
       const floor = floorOf(connects, "connect", "floor");
       const durable = floorOf(connects, "connect", "durable-floor");
@@ -143,7 +149,9 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
         r.target === "floor" || !floor ? "" : times(ratio(bytes, floor.bytesPerSocket ?? floor.noiseBytesPerSocket))
       } | ${Object.entries(r.bytesPerSocketByRole)
         .map(([role, b]) => `${role} ${b > 0 ? kb(b) : b < -1024 ? "shrank" : "~0"}`)
-        .join(", ")} | ${mb(Object.values(r.memoryBytes).reduce((a, b) => a + b, 0))} | ${r.lost} | ${r.duplicated} |`;
+        .join(
+          ", ",
+        )} | ${mb(Object.values(r.memoryBytes).reduce((a, b) => a + b, 0))} | ${mostFds(r)} | ${r.lost} | ${r.duplicated} |`;
     }),
     "",
     ...(scaled.length ? [...scaled.map((r) => `- ${r.scenario} ${r.target}: ${r.scaledNote}.`), ""] : []),
@@ -162,6 +170,12 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
   const analysis = new URL("./analysis.md", import.meta.url);
   if (existsSync(analysis)) lines.push(readFileSync(analysis, "utf8").trim(), "");
   writeFileSync(path, `${lines.join("\n")}\n`);
+}
+
+/** The process that holds the most descriptors per socket, which the shapes are sized by. */
+function mostFds(r: ConnectResult): string {
+  const [role, fds] = Object.entries(r.fdsPerSocketByRole ?? {}).sort(([, a], [, b]) => b - a)[0] ?? [];
+  return role === undefined ? "" : `${fds} (${role})`;
 }
 
 /** Bytes per idle socket, or the noise bound when the growth was within it. */
@@ -236,7 +250,7 @@ function goalRows(delivery: DeliveryResult[], connects: ConnectResult[], all: Re
     const ours = find(connects, "connect", "ours", protocol);
     const c = of((r) => r.allConnectedSeconds);
     row(
-      `${ours?.sockets ?? 1000} connects (${protocol})`,
+      `${ours?.requestedSockets ?? CONNECT_USERS} connects (${protocol})`,
       `≤ ${GOALS.connectSeconds} s`,
       c,
       (v) => `${v} s`,

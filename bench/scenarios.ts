@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { fitSockets } from "./fds.js";
 import { BenchSocket, Dispatcher, Fleet, type Protocol } from "./load.js";
-import { cpuOf, memoryOf, settledMemoryOf, waitForSteadyMemory, type Target } from "./processes.js";
+import { cpuOf, fdsOf, memoryOf, settledMemoryOf, waitForSteadyMemory, type Target } from "./processes.js";
 import { sleep, summarize, type Summary } from "./stats.js";
 import type { StageTimes } from "./trace.js";
 
@@ -36,6 +36,10 @@ export interface DeliveryResult {
   firstSocketMs: Summary;
   lost: number;
   duplicated: number;
+  /** Sockets that never got auth_ok (the scenario goes on without them). */
+  failedConnects: number;
+  /** Dispatches to a user none of whose sockets was open (closed by the gateway): not measured. */
+  unmeasured: number;
   memoryBytes: Record<string, number>;
   /** CPU time each process used during the measured run (ms; `load` is this load generator). */
   cpuMs: Record<string, number>;
@@ -132,6 +136,8 @@ async function deliveryScenario(
     firstSocketMs: summarize(fleet.firstLatencies),
     lost: run.lost,
     duplicated: fleet.duplicates,
+    failedConnects: fleet.failedConnects,
+    unmeasured: fleet.unmeasured,
     memoryBytes: memoryOf(target),
     cpuMs,
     ...(profiles && { profiles }),
@@ -195,6 +201,8 @@ export interface ConnectResult {
   noiseBytesPerSocket: number;
   /** RSS of every process with the sockets idle. */
   memoryBytes: Record<string, number>;
+  /** Open descriptors each process gained per socket: what the shapes are sized by (fds.ts). */
+  fdsPerSocketByRole: Record<string, number>;
   /** One dispatch per user after the idle period: each must reach its socket exactly once. */
   lost: number;
   duplicated: number;
@@ -213,6 +221,7 @@ export async function connect(target: Target, protocol: Protocol, scale: Scale):
   await warmUp.closeAll();
   await waitForSteadyMemory(target);
   const before = await settledMemoryOf(target);
+  const fdsBefore = fdsOf(target);
 
   const fleet = new Fleet(target, protocol);
   const names = users(`connect-${protocol}-`, fit.count);
@@ -222,7 +231,14 @@ export async function connect(target: Target, protocol: Protocol, scale: Scale):
   const allConnectedMs = performance.now() - start;
   await sleep(scale.idleMs);
   const after = await settledMemoryOf(target);
+  const fdsAfter = fdsOf(target);
   const sockets = fit.count - fleet.failedConnects;
+  const fdsPerSocketByRole = Object.fromEntries(
+    Object.entries(fdsAfter).map(([role, fds]) => [
+      role,
+      Math.round(((fds - (fdsBefore[role] ?? 0)) / sockets) * 10) / 10,
+    ]),
+  );
   const bytesPerSocketByRole: Record<string, number> = {};
   let growth = 0;
   let noise = 0;
@@ -253,6 +269,7 @@ export async function connect(target: Target, protocol: Protocol, scale: Scale):
     bytesPerSocketByRole,
     noiseBytesPerSocket: Math.round(noise / sockets),
     memoryBytes: after.median,
+    fdsPerSocketByRole,
     lost: delivered.lost,
     duplicated: fleet.duplicates,
   };
@@ -338,12 +355,17 @@ export async function storm(target: Target, { quick, users: count }: Scale): Pro
   await drive(fleet, dispatcher, names, names.length, { inFlight: 16 });
 
   let resumed = 0;
+  let lastResumedAt = 0;
   for (const socket of all) {
-    socket.onResumed = () => (resumed += 1);
+    socket.onResumed = () => {
+      resumed += 1;
+      lastResumedAt = performance.now();
+    };
     socket.keepAlive();
   }
   const restartStart = performance.now();
-  const restarting = target.restartGateway();
+  // When the restart itself finished, not when the outage's dispatches below did.
+  const restarting = target.restartGateway().then(() => performance.now());
   // Dispatches while the worker is down or starting: the bridge must answer each.
   let dispatched = 0;
   let refused = 0;
@@ -358,11 +380,10 @@ export async function storm(target: Target, { quick, users: count }: Scale): Pro
       fleet.pending.delete(id);
     }
   }
-  await restarting;
-  const ready = performance.now();
+  const ready = await restarting;
   const deadline = ready + 60_000;
   while (resumed < all.length && performance.now() < deadline) await sleep(20);
-  const resumeSeconds = (performance.now() - ready) / 1000;
+  const resumeSeconds = Math.max(0, lastResumedAt - ready) / 1000;
   // One more per user after the storm: every socket must get it exactly once.
   await drive(fleet, dispatcher, names, names.length, { inFlight: 16 });
   const lost = await fleet.settle(15_000);
