@@ -34,7 +34,8 @@ export class FloorInbox {
       [
         "PRAGMA journal_mode=WAL;",
         "PRAGMA synchronous=FULL;",
-        // The same idempotency as our inbox: a repeated id is stored once.
+        // A repeated id is stored once, as in our inbox (the bench never repeats one, so whether a
+        // repeat is delivered again is not modelled).
         "CREATE TABLE IF NOT EXISTS notifications (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user TEXT NOT NULL, body TEXT NOT NULL);",
         "",
       ].join("\n"),
