@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/", "**/dist/", ".wrangler/", "reports/", "schemas/json/", "raycast-extension/"] },
+  { ignores: ["**/node_modules/", "**/dist/", ".wrangler/", "reports/", "schemas/json/", "raycast-extension/", "worker/worker-configuration.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
