@@ -6,9 +6,10 @@ import { readFileSync } from "node:fs";
 export const DEFAULT_FD_RESERVE = 1_000;
 
 /**
- * Descriptors one client socket costs in the process that spends the most on it. Ours: the local
- * runtime (about six: accepted connection, its upgraded stream, wrangler's dev proxy's pair when
- * it is in front, and the object's handles); the floors: one.
+ * Descriptors one client socket costs in the process that spends the most on it. Ours: workerd,
+ * measured by the connect shape at 1 per legacy socket and about 4 per v2 socket of a new user
+ * (the socket and the user's object's SQLite database, WAL and shared memory); 6 leaves a margin.
+ * The floors: one.
  */
 export const FDS_PER_SOCKET = { ours: 6, floor: 1 } as const;
 
