@@ -162,7 +162,11 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
       : "Resume: not run.",
     "",
     stormRow
-      ? `Storm: ${stormRow.sockets} sockets; worker restart took ${stormRow.restartSeconds} s; all sockets resumed ${stormRow.resumeSeconds} s after it was ready; ${stormRow.dispatchedDuringOutage} dispatched during the outage (${stormRow.refusedDuringOutage} refused by the bridge); lost ${stormRow.lost}, duplicated ${stormRow.duplicated}.`
+      ? `Storm: ${stormRow.sockets} sockets${stormRow.failedConnects ? ` (${stormRow.failedConnects} failed to connect)` : ""}; worker restart took ${stormRow.restartSeconds} s; ${
+          Number.isFinite(stormRow.resumeSeconds ?? NaN)
+            ? `all sockets resumed ${stormRow.resumeSeconds} s after it was ready`
+            : "not every socket resumed within 60 s of it being ready"
+        }; ${stormRow.dispatchedDuringOutage} dispatched during the outage (${stormRow.refusedDuringOutage} refused by the bridge); lost ${stormRow.lost}, duplicated ${stormRow.duplicated}.`
       : "Storm: not run.",
     "",
   ];

@@ -328,6 +328,8 @@ export interface StormResult {
   scenario: "storm";
   target: string;
   sockets: number;
+  /** Sockets that never got auth_ok before the restart (their users expect fewer deliveries). */
+  failedConnects: number;
   /** Why fewer than --users × 5 sockets, if so. */
   scaledNote?: string;
   restartSeconds: number;
@@ -371,8 +373,9 @@ export async function storm(target: Target, { quick, users: count }: Scale): Pro
   let refused = 0;
   for (const user of names) {
     const id = dispatcher.nextId("outage");
-    // Every socket is down now; each must get it on resume.
-    fleet.pending.set(id, { t0: performance.now(), expected: 5, delivered: 0, lastAt: 0 });
+    // Every socket that connected is down now; each must get it on resume.
+    const expected = fleet.sockets.get(user)?.length ?? 0;
+    fleet.pending.set(id, { t0: performance.now(), expected, delivered: 0, lastAt: 0 });
     const response = await dispatcher.post(user, id).catch(() => ({ status: 0, body: "" }));
     dispatched += 1;
     if (response.status >= 300 && response.status !== 202) {
@@ -393,6 +396,7 @@ export async function storm(target: Target, { quick, users: count }: Scale): Pro
     scenario: "storm",
     target: target.name,
     sockets: all.length,
+    failedConnects: fleet.failedConnects,
     ...(fit.note && { scaledNote: fit.note }),
     restartSeconds: Math.round(((ready - restartStart) / 1000) * 1000) / 1000,
     resumeSeconds: resumed < all.length ? Infinity : Math.round(resumeSeconds * 1000) / 1000,
