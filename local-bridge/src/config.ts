@@ -54,6 +54,12 @@ export const DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS = 70_000;
 export const DEFAULT_SCRIPTS_MAX_CONCURRENT = 4;
 /** Longest pause between reconnects of the agent channel (legacy client: 1 s to 30 s). */
 export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
+/**
+ * How long `send` and `cron` keep retrying a dispatch the socket did not
+ * answer (a bridge restarting, a call cut), with the same id each time, so
+ * the retry is stored once: 250 ms doubling, for at most this long.
+ */
+export const DEFAULT_SOCKET_RETRY_WINDOW_MS = 4_000;
 /** Legacy: each script of the cron job may run 60 s. */
 export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 60;
 /** Legacy: where each user keeps notification scripts. */
