@@ -64,25 +64,34 @@ const gateway = new Part({
         GATEWAY_VARS: JSON.stringify({ ...vars, ...(devSignIn ? { DEV_SIGNIN_ENABLED: "true" } : {}) }),
       },
     }),
+  // The host restarts a workerd that dies by itself (quicker than a new host): it says so on stdout.
   ready: (child) =>
     new Promise((resolve, reject) => {
       let buffered = "";
+      let ready = false;
       child.stdout.on("data", (chunk) => {
         buffered += chunk.toString();
         let newline;
         while ((newline = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, newline);
           buffered = buffered.slice(newline + 1);
-          if (line.startsWith("GATEWAY_READY ")) resolve();
-          else console.log(line);
+          if (line === "GATEWAY_RUNTIME_EXITED") {
+            gateway.restarts += 1;
+            say(`gateway: workerd exited; restarting it (restart ${gateway.restarts})`);
+          } else if (!line.startsWith("GATEWAY_READY ")) {
+            console.log(line);
+          } else if (ready) {
+            gatewayBack();
+          } else {
+            ready = true;
+            resolve();
+          }
         }
       });
       child.once("exit", () => reject(new Error("exited")));
     }),
   onReady: (part) => {
-    if (part.restarts === 0) return;
-    tellBridge({ type: "gateway_ready" });
-    tellBridge(restartCounts());
+    if (part.restarts > 0) gatewayBack();
   },
   onGiveUp: giveUp,
 });
@@ -106,6 +115,12 @@ const bridge = new Part({
   onReady: () => tellBridge(restartCounts()),
   onGiveUp: giveUp,
 });
+
+/** A restarted gateway serves again: the bridge sends its backlog now, not at the end of its backoff. */
+function gatewayBack() {
+  tellBridge({ type: "gateway_ready" });
+  tellBridge(restartCounts());
+}
 
 function restartCounts() {
   return { type: "restarts", gateway: gateway.restarts, bridge: bridge.restarts };
