@@ -54,7 +54,8 @@ const gateway = new Part({
   spawn: () =>
     spawnPart(process.execPath, ["--import", "tsx", "scripts/gateway-host.ts"], {
       cwd: ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
+      // The IPC channel's end (a killed supervisor) stops the host too.
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
       env: {
         ...process.env,
         ...quiet,

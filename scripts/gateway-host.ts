@@ -53,3 +53,5 @@ const stop = async () => {
 };
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
+// Under `npm start` (an IPC channel): a supervisor that is gone leaves no gateway behind.
+if (process.send) process.once("disconnect", () => void stop());
