@@ -31,7 +31,7 @@ export function cooldownSeconds(value: string): number {
 }
 
 /**
- * The cron job of legacy-protocol.md for one user: every `*.py` in the
+ * The legacy cron job (docs/PROTOCOL.md, "Notification scripts") for one user: every `*.py` in the
  * scripts directory, one after another, each with a timeout and the home
  * directory as cwd. Only `notify:true` output sends, and only when the last
  * send of that script is older than its cooldown. Every failure is logged and

@@ -1,3 +1,4 @@
+import { LOCAL_PATHS } from "@analyst-notifications/schemas";
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { DEFAULT_SOCKET_RETRY_WINDOW_MS } from "./config.js";
@@ -38,7 +39,7 @@ export async function dispatchWithRetry(socketPath: string, body: unknown): Prom
   const deadline = Date.now() + DEFAULT_SOCKET_RETRY_WINDOW_MS;
   for (let delayMs = 250; ; delayMs *= 2) {
     try {
-      return await requestSocket(socketPath, "POST", "/dispatch", body);
+      return await requestSocket(socketPath, "POST", LOCAL_PATHS.dispatch, body);
     } catch (error) {
       if (!(error instanceof SocketUnavailable) || Date.now() + delayMs > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, delayMs));

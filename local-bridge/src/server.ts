@@ -1,6 +1,7 @@
 import {
   ERRORS,
   IDEMPOTENCY_KEY_HEADER,
+  LOCAL_PATHS,
   errorBody,
   checkNotificationText,
   validateLocalDispatch,
@@ -46,9 +47,9 @@ class HttpError extends Error {
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
-    "POST /dispatch": async (req) =>
+    [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
       handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes), headerValue(req, IDEMPOTENCY_KEY_HEADER)),
-    "GET /health": () => handleHealthGet(),
+    [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
   };
 
   /**
