@@ -89,7 +89,7 @@ export const ERRORS = {
   signInNotConfigured: {
     code: 50301,
     status: 503,
-    message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see README, Sign-in)",
+    message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see docs/SIGN-IN.md)",
   },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
   spoolFull: { code: 50302, status: 503, message: "limit reached: the bridge's spool is full, retry later" },
