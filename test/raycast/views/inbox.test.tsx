@@ -1,12 +1,12 @@
 import type { ReactTestInstance } from "react-test-renderer";
 import { describe, expect, it } from "vitest";
-import { LocalStorage, raycast } from "../double/raycast-api";
-import { oauthClientFor } from "../../src/api/oauth";
-import { STORAGE_KEYS } from "../../src/lib/storage";
-import { press, render, waitFor, type Rendered } from "../helpers/render";
+import { LocalStorage, raycast } from "../../../raycast-extension/test/double/raycast-api";
+import { oauthClientFor } from "../../../raycast-extension/src/api/oauth";
+import { STORAGE_KEYS } from "../../../raycast-extension/src/lib/storage";
+import { press, render, waitFor, type Rendered } from "../../../raycast-extension/test/helpers/render";
 import { clientFor, dispatch } from "../helpers/server";
 import { launchInbox, signInAs, usePreferences, viewHarness } from "../helpers/views";
-import { getNotifications } from "../../src/api/getNotifications";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
 
 const harness = viewHarness();
 
@@ -112,7 +112,7 @@ describe("Analyst Notifications view (double of @raycast/api, real worker)", () 
     // A token signed with another secret: the server answers 401, the sign-in is cleared.
     raycast.reset();
     usePreferences(harness.gateway);
-    const { oauthClientFor } = await import("../../src/api/oauth");
+    const { oauthClientFor } = await import("../../../raycast-extension/src/api/oauth");
     const client = oauthClientFor(new URL(harness.gateway.url.href));
     await client.setTokens({ access_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2aWV3LWV2ZSJ9.bad" });
     harness.view = await render(launchInbox());

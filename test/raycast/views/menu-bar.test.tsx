@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ReactTestInstance } from "react-test-renderer";
-import Command, { showBanners } from "../../src/menu-bar";
-import { getNotifications } from "../../src/api/getNotifications";
-import { accountKey } from "../../src/lib/inbox-store";
-import { InboxRepository, STORAGE_KEYS } from "../../src/lib/storage";
-import { syncInbox } from "../../src/lib/sync";
-import { LocalStorage, raycast } from "../double/raycast-api";
-import { press, render, waitFor, type Rendered } from "../helpers/render";
+import Command, { showBanners } from "../../../raycast-extension/src/menu-bar";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
+import { accountKey } from "../../../raycast-extension/src/lib/inbox-store";
+import { InboxRepository, STORAGE_KEYS } from "../../../raycast-extension/src/lib/storage";
+import { syncInbox } from "../../../raycast-extension/src/lib/sync";
+import { LocalStorage, raycast } from "../../../raycast-extension/test/double/raycast-api";
+import { press, render, waitFor, type Rendered } from "../../../raycast-extension/test/helpers/render";
 import { clientFor, dispatch } from "../helpers/server";
 import { signInAs, usePreferences, viewHarness } from "../helpers/views";
 

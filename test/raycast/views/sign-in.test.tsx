@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { raycast } from "../double/raycast-api";
+import { raycast } from "../../../raycast-extension/test/double/raycast-api";
 import { consentOverHttp } from "../helpers/browser-consent";
-import { press, render, waitFor } from "../helpers/render";
+import { press, render, waitFor } from "../../../raycast-extension/test/helpers/render";
 import { dispatch } from "../helpers/server";
 import { launchInbox, viewHarness } from "../helpers/views";
 
