@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { AckSchedule } from "@analyst-notifications/schemas";
+import { AckSchedule } from "../../raycast-extension/src/lib/ack-schedule";
 
 export interface Frame {
   type: string;
