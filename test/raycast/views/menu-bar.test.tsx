@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReactTestInstance } from "react-test-renderer";
-import Command, { showBanners } from "../../../raycast-extension/src/menu-bar";
+import Command from "../../../raycast-extension/src/menu-bar";
+import { showBanners } from "../../../raycast-extension/src/actions/banners";
 import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
 import { accountKey } from "../../../raycast-extension/src/lib/inbox-store";
 import { InboxRepository, STORAGE_KEYS } from "../../../raycast-extension/src/lib/storage";
@@ -81,7 +82,7 @@ describe("banners of background runs (real sync, osascript replaced by a recorde
     const repository = new InboxRepository(LocalStorage, accountKey(harness.gateway.url.href, "menu-dee"));
     const fetchPage = (query: { since?: number; limit: number }) => getNotifications(client, query);
     const shown: string[][] = [];
-    const record = async (args: string[]) => shown.push(args.slice(-2));
+    const record = async (banner: { title: string; message: string }) => shown.push([banner.title, banner.message]);
 
     await dispatch(harness.gateway, "menu-dee", { title: "Old" });
     await showBanners(await syncInbox(repository, fetchPage, { limit: 50 }), true, record);
