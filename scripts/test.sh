@@ -17,6 +17,8 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null && [ !
   step "install (npm ci)"
   npm ci --no-audit --no-fund || exit 1
   cp package-lock.json node_modules/.installed-from-lock
+  # The root's postinstall installed the extension from its own lockfile too.
+  cp raycast-extension/package-lock.json raycast-extension/node_modules/.installed-from-lock
 fi
 # The Raycast extension is its own package (the store installs it alone from its own lockfile).
 if ! cmp -s raycast-extension/package-lock.json raycast-extension/node_modules/.installed-from-lock 2>/dev/null; then
