@@ -1,4 +1,6 @@
 import {
+  DEFAULT_DISPATCH_BODY_LIMIT_BYTES,
+  DEFAULT_IMAGE_MAX_BYTES,
   DISPATCH_BATCH_MAX,
   NOTIFICATION_MESSAGE_MAX_CHARS,
   NOTIFICATION_TITLE_MAX_CHARS,
@@ -16,8 +18,6 @@ import type { LogLevel } from "./log.js";
 export const DEFAULT_WS_DISPATCH_SOCKET = "/run/ws-gateway/ws.sock";
 /** `wrangler dev`'s address; production points at the deployed worker. */
 export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:8787";
-/** Dispatch bodies are small; must match the worker's DISPATCH_BODY_LIMIT_BYTES. */
-export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** How long one call to the worker may take before it counts as failed. */
 export const DEFAULT_GATEWAY_TIMEOUT_MS = 5_000;
 /** Routine lines at info; per-dispatch lines only at debug. */
@@ -34,12 +34,16 @@ export const DEFAULT_DISPATCH_SYNC_DEADLINE_MS = 1_000;
 export const DEFAULT_FORWARD_BATCH_MAX_ENTRIES = DISPATCH_BATCH_MAX;
 /** Batches in flight at once; each user is in at most one, so order per user holds. 8 measured ~3x the live throughput of 2. */
 export const DEFAULT_FORWARD_CONCURRENCY = 8;
+/**
+ * On SIGTERM/SIGINT, how long calls in flight may take to get their answer
+ * (at most DISPATCH_SYNC_DEADLINE_MS each, then 202) before the bridge closes
+ * what is left and exits; below systemd's TimeoutStopSec (15 s in the unit).
+ */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000;
 /** First retry delay after the worker failed; doubles per failure, with jitter. */
 export const DEFAULT_FORWARD_RETRY_BASE_MS = 250;
 /** Longest pause between retries while the worker is down. */
 export const DEFAULT_FORWARD_RETRY_MAX_MS = 30_000;
-/** A chart PNG; must match the worker's IMAGE_MAX_BYTES. */
-export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
 /** Legacy helper, run as the user; `{user}` is replaced, the verb is appended. Never a shell. */
 export const DEFAULT_SCRIPTS_COMMAND = "sudo -n -u {user} /usr/local/bin/notify-scripts";
 /** The helper runs a script for up to 60 s (legacy) and needs a moment around it. */
@@ -48,6 +52,12 @@ export const DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS = 70_000;
 export const DEFAULT_SCRIPTS_MAX_CONCURRENT = 4;
 /** Longest pause between reconnects of the agent channel (legacy client: 1 s to 30 s). */
 export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
+/**
+ * How long `send` and `cron` keep retrying a dispatch the socket did not
+ * answer (a bridge restarting, a call cut), with the same id each time, so
+ * the retry is stored once: 250 ms doubling, for at most this long.
+ */
+export const DEFAULT_SOCKET_RETRY_WINDOW_MS = 4_000;
 /** Legacy: each script of the cron job may run 60 s. */
 export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 60;
 /** Legacy: where each user keeps notification scripts. */
@@ -70,12 +80,13 @@ export interface BridgeConfig {
   readonly spoolMaxBytes: number;
   readonly spoolSegmentBytes: number;
   readonly dispatchSyncDeadlineMs: number;
+  readonly shutdownDrainMs: number;
   readonly forwardBatchMaxEntries: number;
   readonly forwardConcurrency: number;
   readonly forwardRetryBaseMs: number;
   readonly forwardRetryMaxMs: number;
   readonly imageMaxBytes: number;
-  /** Must match the worker's NOTIFICATION_TITLE_MAX_CHARS / NOTIFICATION_MESSAGE_MAX_CHARS. */
+  /** Keep no larger than the worker's NOTIFICATION_TITLE_MAX_CHARS / NOTIFICATION_MESSAGE_MAX_CHARS. */
   readonly notificationText: NotificationTextLimits;
   readonly agentChannel: boolean;
   readonly agentReconnectMaxMs: number;
@@ -168,6 +179,13 @@ export const SETTINGS: readonly SettingDoc[] = [
     usedBy: ["serve"],
   },
   {
+    env: "SHUTDOWN_DRAIN_MS",
+    default: String(DEFAULT_SHUTDOWN_DRAIN_MS),
+    description:
+      "On SIGTERM/SIGINT: new connections are refused at once, calls in flight get their answer within this time, then the bridge exits.",
+    usedBy: ["serve"],
+  },
+  {
     env: "FORWARD_BATCH_MAX_ENTRIES",
     default: String(DEFAULT_FORWARD_BATCH_MAX_ENTRIES),
     description: "Dispatches per call to the worker's batch endpoint (at most 100).",
@@ -194,19 +212,19 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     env: "IMAGE_MAX_BYTES",
     default: String(DEFAULT_IMAGE_MAX_BYTES),
-    description: "Largest chart image (image_path); must match the worker's IMAGE_MAX_BYTES.",
+    description: "Largest chart image (image_path); no larger than the worker's IMAGE_MAX_BYTES.",
     usedBy: ["serve"],
   },
   {
     env: "NOTIFICATION_TITLE_MAX_CHARS",
     default: String(NOTIFICATION_TITLE_MAX_CHARS),
-    description: "Longest title (at most the contract's 256); must match the worker's.",
+    description: "Longest title (at most the contract's 256); no larger than the worker's.",
     usedBy: ["serve"],
   },
   {
     env: "NOTIFICATION_MESSAGE_MAX_CHARS",
     default: String(NOTIFICATION_MESSAGE_MAX_CHARS),
-    description: "Longest message (at most the contract's 16384); must match the worker's.",
+    description: "Longest message (at most the contract's 16384); no larger than the worker's.",
     usedBy: ["serve"],
   },
   {
@@ -300,6 +318,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     spoolMaxBytes: integer(env, "SPOOL_MAX_BYTES", DEFAULT_SPOOL_MAX_BYTES, 4096),
     spoolSegmentBytes: integer(env, "SPOOL_SEGMENT_BYTES", DEFAULT_SPOOL_SEGMENT_BYTES, 1024),
     dispatchSyncDeadlineMs: integer(env, "DISPATCH_SYNC_DEADLINE_MS", DEFAULT_DISPATCH_SYNC_DEADLINE_MS, 0),
+    shutdownDrainMs: integer(env, "SHUTDOWN_DRAIN_MS", DEFAULT_SHUTDOWN_DRAIN_MS, 0),
     forwardBatchMaxEntries,
     forwardConcurrency: integer(env, "FORWARD_CONCURRENCY", DEFAULT_FORWARD_CONCURRENCY, 1),
     forwardRetryBaseMs: integer(env, "FORWARD_RETRY_BASE_MS", DEFAULT_FORWARD_RETRY_BASE_MS, 1),

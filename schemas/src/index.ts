@@ -1,4 +1,5 @@
 export * from "./limits.js";
+export * from "./paths.js";
 export * from "./notification.js";
 export * from "./dispatch.js";
 export * from "./health.js";
@@ -11,4 +12,5 @@ export * from "./images.js";
 export * from "./agent.js";
 export * from "./desktop-auth.js";
 export * from "./oauth.js";
+export * from "./supervisor.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";

@@ -10,10 +10,12 @@ import {
   NotificationV2Frame,
   ReadFrame,
   UnreadFrame,
-  V2_PING,
+  GATEWAY_PATHS,
+  PING_FRAME as SCHEMA_PING_FRAME,
 } from "@analyst-notifications/schemas";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { API_PATHS } from "../../raycast-extension/src/api/client";
 import { SIGN_IN_AGAIN_CLOSE_CODES } from "../../raycast-extension/src/lib/live-socket";
 import {
   PING_FRAME,
@@ -178,7 +180,7 @@ describe("the extension's wire.ts against schemas/", () => {
   });
 
   it("sends the exact ping and ack frames the server expects", () => {
-    expect(PING_FRAME).toBe(V2_PING);
+    expect(PING_FRAME).toBe(SCHEMA_PING_FRAME);
     expect(AckFrame.safeParse(JSON.parse(ackFrame(12))).success).toBe(true);
   });
 
@@ -186,5 +188,11 @@ describe("the extension's wire.ts against schemas/", () => {
     expect(Object.keys(SIGN_IN_AGAIN_CLOSE_CODES).map(Number).sort()).toEqual(
       [CLOSE_CODES.authFailed, CLOSE_CODES.revoked].sort(),
     );
+  });
+
+  it("calls the server's paths by the names schemas/ gives them", () => {
+    for (const [name, path] of Object.entries(API_PATHS)) {
+      expect({ name, path }).toEqual({ name, path: GATEWAY_PATHS[name as keyof typeof GATEWAY_PATHS] });
+    }
   });
 });
