@@ -82,10 +82,26 @@ export const DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS = 30;
 export const DEFAULT_OAUTH_CODE_TTL_SECONDS = 50;
 /** Upper bound of OAUTH_CODE_TTL_SECONDS. */
 export const MAX_OAUTH_CODE_TTL_SECONDS = 59;
+/** The bridge that BRIDGE_TOKEN (unnamed) stands for; scripts go to it unless SCRIPTS_BRIDGE_BY_USER says otherwise. */
+export const DEFAULT_SCRIPTS_DEFAULT_BRIDGE = "default";
+/** Tokens one bridge may hold at once: the current one and the next, so a rotation has no gap. */
+export const MAX_TOKENS_PER_BRIDGE = 2;
+/** Bridge names: short, safe in logs, Durable Object names and metric labels. */
+export const BRIDGE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+/**
+ * Where the client's address comes from. Cloudflare sets CF-Connecting-IP
+ * (and workerd does locally); behind another proxy, name the header it sets.
+ */
+export const DEFAULT_CLIENT_ADDRESS_HEADER = "CF-Connecting-IP";
 /** HS256 secrets shorter than this are guessable offline from any token. */
 export const MIN_SECRET_CHARS = 32;
 
 export type UsernameMapping = "local-part" | "explicit";
+
+export interface BridgeToken {
+  readonly name: string;
+  readonly token: string;
+}
 
 export interface Config {
   readonly jwtSecret: string;
@@ -93,7 +109,15 @@ export interface Config {
   readonly jwtExpiryDays: number;
   readonly jwtRefreshGraceDays: number;
   readonly desktopUrlScheme: string;
-  readonly bridgeToken: string;
+  /** Every valid bridge token with the bridge it names (BRIDGE_TOKEN is the bridge "default"). */
+  readonly bridgeTokens: readonly BridgeToken[];
+  /** Names of the configured bridges, each once. */
+  readonly bridgeNames: readonly string[];
+  /** User → bridge that runs their scripts (SCRIPTS_BRIDGE_BY_USER); others go to scriptsDefaultBridge. */
+  readonly scriptsBridgeByUser: ReadonlyMap<string, string>;
+  readonly scriptsDefaultBridge: string;
+  /** The request header trusted to carry the client's address (CLIENT_ADDRESS_HEADER). */
+  readonly clientAddressHeader: string;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMissed: number;
   readonly maxConnectionsPerUser: number;
@@ -153,7 +177,8 @@ export function loadConfig(env: Env): Config {
       min: 0,
     }),
     desktopUrlScheme: env.DESKTOP_URL_SCHEME?.trim() || DEFAULT_DESKTOP_URL_SCHEME,
-    bridgeToken: secret(env, "BRIDGE_TOKEN"),
+    ...bridgeSettings(env),
+    clientAddressHeader: env.CLIENT_ADDRESS_HEADER?.trim() || DEFAULT_CLIENT_ADDRESS_HEADER,
     // Fractions are allowed so tests can run heartbeats in milliseconds.
     heartbeatIntervalMs:
       number(env, "HEARTBEAT_INTERVAL_SECONDS", DEFAULT_HEARTBEAT_INTERVAL_SECONDS, { min: 0.01 }) * 1000,
@@ -241,6 +266,62 @@ export function loadConfig(env: Env): Config {
   });
   parsed.set(env, config);
   return config;
+}
+
+type BridgeSettings = Pick<Config, "bridgeTokens" | "bridgeNames" | "scriptsBridgeByUser" | "scriptsDefaultBridge">;
+
+/**
+ * BRIDGE_TOKEN is the bridge "default"; BRIDGE_TOKENS adds named ones
+ * (`name=token`, comma-separated). A name may appear twice while its token
+ * is rotated. Every name scripts are routed to must exist.
+ */
+function bridgeSettings(env: Env): BridgeSettings {
+  const tokens: BridgeToken[] = [];
+  if (env.BRIDGE_TOKEN) tokens.push({ name: DEFAULT_SCRIPTS_DEFAULT_BRIDGE, token: secret(env, "BRIDGE_TOKEN") });
+  for (const pair of list(env.BRIDGE_TOKENS) ?? []) {
+    const at = pair.indexOf("=");
+    const name = pair.slice(0, at).trim();
+    const token = pair.slice(at + 1).trim();
+    if (at < 0 || !BRIDGE_NAME_PATTERN.test(name)) {
+      throw new ConfigError(
+        `BRIDGE_TOKENS has an entry without a valid name: expected name=token, name like ${BRIDGE_NAME_PATTERN}`,
+      );
+    }
+    if (token.length < MIN_SECRET_CHARS) {
+      throw new ConfigError(
+        `BRIDGE_TOKENS: the token of ${name} is shorter than ${MIN_SECRET_CHARS} characters: use \`openssl rand -hex 32\``,
+      );
+    }
+    tokens.push({ name, token });
+  }
+  if (tokens.length === 0) secret(env, "BRIDGE_TOKEN"); // throws the message that names the fix
+  const bridgeNames = [...new Set(tokens.map((entry) => entry.name))];
+  for (const name of bridgeNames) {
+    if (tokens.filter((entry) => entry.name === name).length > MAX_TOKENS_PER_BRIDGE) {
+      throw new ConfigError(`bridge ${name} has more than ${MAX_TOKENS_PER_BRIDGE} tokens: remove the retired one`);
+    }
+  }
+  const known = (setting: string, name: string) => {
+    if (!bridgeNames.includes(name)) {
+      throw new ConfigError(
+        `${setting} names the bridge ${name}, which has no token: known bridges are ${bridgeNames.join(", ")}`,
+      );
+    }
+    return name;
+  };
+  const scriptsBridgeByUser = new Map<string, string>();
+  for (const pair of list(env.SCRIPTS_BRIDGE_BY_USER) ?? []) {
+    const [user, bridge, extra] = pair.split("=").map((part) => part.trim());
+    if (!user || !USERNAME_PATTERN.test(user) || !bridge || extra !== undefined) {
+      throw new ConfigError(`SCRIPTS_BRIDGE_BY_USER entry "${pair}" is invalid: expected user=bridge`);
+    }
+    scriptsBridgeByUser.set(user, known("SCRIPTS_BRIDGE_BY_USER", bridge));
+  }
+  const scriptsDefaultBridge = known(
+    "SCRIPTS_DEFAULT_BRIDGE",
+    env.SCRIPTS_DEFAULT_BRIDGE?.trim() || (bridgeNames.length === 1 ? bridgeNames[0]! : DEFAULT_SCRIPTS_DEFAULT_BRIDGE),
+  );
+  return { bridgeTokens: tokens, bridgeNames, scriptsBridgeByUser, scriptsDefaultBridge };
 }
 
 type SignInSettings = Pick<

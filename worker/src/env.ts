@@ -16,7 +16,13 @@ export interface Env {
   ADDRESS_LIMITER: DurableObjectNamespace<AddressLimiter>;
   LEGACY_LOBBY: DurableObjectNamespace<LegacyLobby>;
   DESKTOP_JWT_SECRET?: string;
+  /** Workers Analytics Engine dataset of the gateway's counters (metrics.ts). */
+  METRICS: AnalyticsEngineDataset;
   BRIDGE_TOKEN?: string;
+  BRIDGE_TOKENS?: string;
+  SCRIPTS_BRIDGE_BY_USER?: string;
+  SCRIPTS_DEFAULT_BRIDGE?: string;
+  CLIENT_ADDRESS_HEADER?: string;
   DESKTOP_JWT_ISSUER?: string;
   DESKTOP_JWT_EXPIRY_DAYS?: string;
   DESKTOP_JWT_REFRESH_GRACE_DAYS?: string;
