@@ -9,6 +9,19 @@ import { unstable_readConfig } from "wrangler";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const CONFIG = join(ROOT, "wrangler.toml");
 
+/** The parts of wrangler's resolved configuration this test reads. */
+interface DeployConfig {
+  workers_dev: boolean | undefined;
+  routes: unknown;
+  vars: Record<string, unknown>;
+  durable_objects: { bindings: Array<{ class_name: string }> };
+  migrations: Array<{ new_sqlite_classes?: string[]; new_classes?: string[] }>;
+  r2_buckets: Array<{ binding: string }>;
+  analytics_engine_datasets: Array<{ binding: string }>;
+}
+
+const readConfig = (env: string | undefined) => unstable_readConfig({ config: CONFIG, env }) as DeployConfig;
+
 /** `wrangler deploy --dry-run` for one environment; returns the bundle's text. */
 function dryRun(env: string | undefined): string {
   const outdir = mkdtempSync(join(tmpdir(), "deploy-"));
@@ -37,7 +50,7 @@ describe("the deploy bundle", () => {
       expect(classes).toEqual(
         ["AddressLimiter", "BridgeAgent", "ConnectionRegistry", "LegacyLobby", "UserAccount", "UserInbox"].sort(),
       );
-      const config = unstable_readConfig({ config: CONFIG, env });
+      const config = readConfig(env);
       const bound = config.durable_objects.bindings.map((binding) => binding.class_name).sort();
       const migrated = config.migrations
         .flatMap((migration) => [...(migration.new_sqlite_classes ?? []), ...(migration.new_classes ?? [])])
@@ -50,7 +63,7 @@ describe("the deploy bundle", () => {
   }
 
   it("gives production a hostname of its own and no workers.dev address", () => {
-    const config = unstable_readConfig({ config: CONFIG, env: "production" });
+    const config = readConfig("production");
     expect(config.workers_dev).toBe(false);
     expect(config.routes).toEqual([{ pattern: expect.any(String), custom_domain: true }]);
     expect(config.vars.DEV_SIGNIN_ENABLED).toBe("false");
