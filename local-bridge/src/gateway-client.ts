@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type RequestOptions, type C
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { DispatchBatchResponse, HealthResponse, ParsedDispatchRequest } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
+import { BridgeMetrics, type GatewayOp, type GatewayResult } from "./metrics.js";
 
 /** Paths of the worker's bridge API; the worker's PATHS table has the same strings. */
 export const GATEWAY_PATHS = {
@@ -43,23 +44,31 @@ export class GatewayClient {
   private readonly agent: HttpAgent;
   private readonly send: (url: URL, options: RequestOptions) => ClientRequest;
 
-  constructor(private readonly config: BridgeConfig) {
+  constructor(
+    private readonly config: BridgeConfig,
+    readonly metrics = new BridgeMetrics(),
+  ) {
     const secure = config.gatewayUrl.protocol === "https:";
     this.agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.send = secure ? httpsRequest : httpRequest;
   }
 
   dispatchBatch(dispatches: ParsedDispatchRequest[]): Promise<DispatchBatchResponse> {
-    return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.dispatchBatch, { dispatches });
+    return this.call<DispatchBatchResponse>("dispatch_batch", "POST", GATEWAY_PATHS.dispatchBatch, { dispatches });
   }
 
   /** Idempotent: the same name and bytes may be uploaded again after a crash. */
   uploadImage(user: string, name: string, png: Buffer): Promise<unknown> {
-    return this.call("PUT", `${GATEWAY_PATHS.images}/${encodeURIComponent(user)}/${encodeURIComponent(name)}`, png);
+    return this.call(
+      "image",
+      "PUT",
+      `${GATEWAY_PATHS.images}/${encodeURIComponent(user)}/${encodeURIComponent(name)}`,
+      png,
+    );
   }
 
   health(): Promise<HealthResponse> {
-    return this.call<HealthResponse>("GET", GATEWAY_PATHS.health);
+    return this.call<HealthResponse>("health", "GET", GATEWAY_PATHS.health);
   }
 
   /** Closes the kept-alive connections. */
@@ -67,7 +76,21 @@ export class GatewayClient {
     this.agent.destroy();
   }
 
-  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One call, timed into the latency histogram with how it ended. */
+  private async call<T>(op: GatewayOp, method: string, path: string, body?: unknown): Promise<T> {
+    const started = performance.now();
+    let result: GatewayResult = "ok";
+    try {
+      return await this.exchange<T>(method, path, body);
+    } catch (error) {
+      result = error instanceof GatewayRejected ? "rejected" : "unavailable";
+      throw error;
+    } finally {
+      this.metrics.observeRequest(op, (performance.now() - started) / 1000, result);
+    }
+  }
+
+  private exchange<T>(method: string, path: string, body?: unknown): Promise<T> {
     const binary = Buffer.isBuffer(body);
     const payload = body === undefined ? undefined : binary ? body : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = {

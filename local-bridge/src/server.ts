@@ -13,6 +13,7 @@ import type { Outcome } from "./forwarder.js";
 import type { GatewayClient } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
 import type { Intake } from "./intake.js";
+import type { Forwarder } from "./forwarder.js";
 import { errorMessage, type Logger } from "./log.js";
 import { SpoolFullError, SpoolWriteError, type Spool } from "./spool.js";
 
@@ -23,6 +24,7 @@ export interface BridgeParts {
   gateway: GatewayClient;
   spool: Spool;
   intake: Intake;
+  forwarder: Forwarder;
   agentState: () => NonNullable<HealthResponse["agent_channel"]>;
 }
 
@@ -38,12 +40,13 @@ class HttpError extends Error {
   }
 }
 
-/** The dispatch API of the data server: `POST /dispatch`, `GET /health`. */
+/** The dispatch API of the data server: `POST /dispatch`, `GET /health`, `GET /metrics`. */
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
     "POST /dispatch": async (req) => handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
     "GET /health": () => handleHealthGet(),
+    "GET /metrics": () => handleMetricsGet(),
   };
 
   /**
@@ -73,6 +76,22 @@ export function createBridgeServer(parts: BridgeParts): Server {
       health = { status: "ok", connections: 0, users: {}, worker_reachable: false };
     }
     return [200, { ...health, spool_depth: spool.depth, spool_bytes: spool.bytes, agent_channel: parts.agentState() }];
+  }
+
+  /** Prometheus text; asks the worker's health (bounded by GATEWAY_TIMEOUT_MS) so reachability is current. */
+  async function handleMetricsGet(): Promise<[number, unknown]> {
+    const workerReachable = await gateway.health().then(
+      () => true,
+      () => false,
+    );
+    const text = gateway.metrics.render({
+      spoolDepth: spool.depth,
+      spoolBytes: spool.bytes,
+      spoolOldestAgeSeconds: parts.forwarder.oldestAgeSeconds(),
+      agentChannel: parts.agentState(),
+      workerReachable,
+    });
+    return [200, new PrometheusText(text)];
   }
 
   return createServer((req, res) => {
@@ -134,9 +153,16 @@ function withDeadline(outcome: Promise<Outcome>, deadlineMs: number): Promise<Ou
   });
 }
 
+/** A body sent as Prometheus text rather than JSON. */
+class PrometheusText {
+  constructor(readonly text: string) {}
+}
+
 function writeJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  const prometheus = body instanceof PrometheusText;
+  const text = prometheus ? body.text : JSON.stringify(body);
+  const type = prometheus ? "text/plain; version=0.0.4; charset=utf-8" : "application/json";
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }
 

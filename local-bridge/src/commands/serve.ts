@@ -13,7 +13,8 @@ import type { CliCommand } from "./command.js";
 
 export const serveCommand: CliCommand = {
   name: "serve",
-  summary: "serve POST /dispatch and GET /health on WS_DISPATCH_SOCKET, forward to the worker, run scripts on demand",
+  summary:
+    "serve POST /dispatch, GET /health and GET /metrics on WS_DISPATCH_SOCKET, forward to the worker, run scripts on demand",
   usage: `Usage: analyst-bridge serve
 
 Runs until SIGTERM or SIGINT. Accepted dispatches are written to SPOOL_DIR
@@ -49,7 +50,15 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
   forwarder.load(pending);
   const intake = new Intake(spool, forwarder, config);
   const agent = new AgentChannel(config, intake, log);
-  const server = createBridgeServer({ config, log, gateway, spool, intake, agentState: () => agent.state });
+  const server = createBridgeServer({
+    config,
+    log,
+    gateway,
+    spool,
+    intake,
+    forwarder,
+    agentState: () => agent.state,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.socketPath, () => resolve());
