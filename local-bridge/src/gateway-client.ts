@@ -83,7 +83,8 @@ export class GatewayClient {
     try {
       return await this.exchange<T>(method, path, body);
     } catch (error) {
-      result = error instanceof GatewayRejected ? "rejected" : "unavailable";
+      if (!(error instanceof GatewayRejected)) result = "unavailable";
+      else result = error.status === 401 ? "unauthorized" : "rejected";
       throw error;
     } finally {
       this.metrics.observeRequest(op, (performance.now() - started) / 1000, result);

@@ -7,8 +7,8 @@ export const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /** Which call to the worker a latency belongs to. */
 export type GatewayOp = "dispatch_batch" | "image" | "health";
-/** How a call to the worker ended: answered 2xx, answered otherwise, or no answer. */
-export type GatewayResult = "ok" | "rejected" | "unavailable";
+/** How a call to the worker ended: 2xx, 401 (the token is not, or no longer, valid), another status, no answer. */
+export type GatewayResult = "ok" | "unauthorized" | "rejected" | "unavailable";
 
 /** What the process knows at scrape time; read, not counted. */
 export interface BridgeGauges {
