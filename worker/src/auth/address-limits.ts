@@ -1,8 +1,9 @@
+// Failed-attempt limits per client address: count failures, refuse with 429 while an address is over the limit.
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../http/errors.js";
 import { writeMetric } from "../metrics.js";
-import { addressLimiter } from "../objects/address-limiter/address-limiter.js";
+import { addressLimiter } from "../objects/stubs.js";
 
 /** The one bucket of requests that arrive without an address. */
 export const UNKNOWN_ADDRESS = "unknown";

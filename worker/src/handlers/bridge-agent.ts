@@ -1,7 +1,7 @@
-import { bridgeAgent } from "../objects/bridge-agent/bridge-agent.js";
+import { bridgeAgent } from "../objects/stubs.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../http/errors.js";
-import type { BridgeRequest } from "../http/middleware.js";
+import type { BridgeRequest } from "../http/preconditions.js";
 
 /** `GET /bridge/v1/agent`: the bridge's outbound agent WebSocket, held by that bridge's BridgeAgent object. */
 export function handleBridgeAgent(request: BridgeRequest, env: Env): Promise<Response> {

@@ -145,8 +145,3 @@ export class BridgeAgent extends DurableObject<Env> {
     return this.ctx.getWebSockets(AGENT_TAG).find((ws) => ws.readyState === WebSocket.OPEN);
   }
 }
-
-/** The agent object of the bridge named `bridge` (a name from BRIDGE_TOKENS, or "default"). */
-export function bridgeAgent(env: Env, bridge: string): DurableObjectStub<BridgeAgent> {
-  return env.BRIDGE_AGENT.getByName(bridge);
-}
