@@ -1,5 +1,6 @@
 import {
   ERRORS,
+  LOCAL_PATHS,
   errorBody,
   checkNotificationText,
   validateLocalDispatch,
@@ -44,9 +45,10 @@ class HttpError extends Error {
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
-    "POST /dispatch": async (req) => handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
-    "GET /health": () => handleHealthGet(),
-    "GET /metrics": () => handleMetricsGet(),
+    [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
+      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
+    [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
+    [`GET ${LOCAL_PATHS.metrics}`]: () => handleMetricsGet(),
   };
 
   /**

@@ -5,6 +5,7 @@
 // both come from .dev.vars. Exit 0: every check passed; 1: one failed; 2: usage.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { GATEWAY_PATHS, fillPath } from "@analyst-notifications/schemas";
 import WebSocket from "ws";
 import { signDesktopToken } from "../src/auth/jwt.js";
 // @ts-expect-error plain JS helper shared with scripts/dev.mjs
@@ -69,16 +70,16 @@ const steps: Step[] = [
     name: "liveness",
     critical: true,
     run: async () => {
-      const { status, body } = await call("GET", "/healthz");
+      const { status, body } = await call("GET", GATEWAY_PATHS.liveness);
       expectStatus(status, 200, body);
-      return "GET /healthz → 200";
+      return `GET ${GATEWAY_PATHS.liveness} → 200`;
     },
   },
   {
     name: "OAuth metadata",
     critical: false,
     run: async () => {
-      const { status, body } = await call("GET", "/.well-known/oauth-authorization-server");
+      const { status, body } = await call("GET", GATEWAY_PATHS.oauthMetadata);
       expectStatus(status, 200, body);
       const metadata = body as { issuer?: string; token_endpoint?: string };
       if (metadata.issuer !== base.origin) {
@@ -91,7 +92,7 @@ const steps: Step[] = [
     name: "sign-in",
     critical: false,
     run: async () => {
-      const response = await fetch(new URL("/auth/login", base), {
+      const response = await fetch(new URL(GATEWAY_PATHS.signIn, base), {
         redirect: "manual",
         signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
       });
@@ -108,7 +109,7 @@ const steps: Step[] = [
     name: "bridge token",
     critical: true,
     run: async () => {
-      const { status, body } = await call("GET", "/bridge/v1/health", undefined, bridgeToken);
+      const { status, body } = await call("GET", GATEWAY_PATHS.bridgeHealth, undefined, bridgeToken);
       expectStatus(status, 200, body);
       const bridges = (body as { bridges?: Record<string, string> }).bridges ?? {};
       const agents = Object.entries(bridges).map(([name, state]) => `${name} ${state}`);
@@ -119,7 +120,7 @@ const steps: Step[] = [
     name: "v2 socket",
     critical: true,
     run: async () => {
-      const url = new URL("/ws/notifications", base);
+      const url = new URL(GATEWAY_PATHS.notificationsSocket, base);
       url.protocol = base.protocol === "https:" ? "wss:" : "ws:";
       // closeTimeout: workerd may hold the TCP connection after the close frame; do not wait ws's 30 s.
       socket = new WebSocket(url, {
@@ -144,7 +145,7 @@ const steps: Step[] = [
     critical: true,
     run: async () => {
       const notification = { id, title: "Smoke test", message: "npm run smoke: delivery check; deleted right away" };
-      const { status, body } = await call("POST", "/bridge/v1/dispatch", { user, notification }, bridgeToken);
+      const { status, body } = await call("POST", GATEWAY_PATHS.bridgeDispatch, { user, notification }, bridgeToken);
       expectStatus(status, 200, body);
       dispatched = true;
       return `${id} stored, written to ${(body as { sent?: number }).sent} socket(s)`;
@@ -159,7 +160,7 @@ const steps: Step[] = [
     name: "inbox API lists it",
     critical: false,
     run: async () => {
-      const { status, body } = await call("GET", "/api/notifications?limit=10", undefined, userToken);
+      const { status, body } = await call("GET", `${GATEWAY_PATHS.notifications}?limit=10`, undefined, userToken);
       expectStatus(status, 200, body);
       const ids = ((body as { notifications?: Array<{ id: string }> }).notifications ?? []).map((item) => item.id);
       if (!ids.includes(id)) throw new Error(`GET /api/notifications does not list ${id}`);
@@ -174,7 +175,7 @@ const cleanUp: Step = {
   run: async () => {
     socket?.close();
     if (!dispatched) return "nothing to delete";
-    const { status, body } = await call("DELETE", `/api/notifications/${id}`, undefined, userToken);
+    const { status, body } = await call("DELETE", fillPath(GATEWAY_PATHS.notification, { id }), undefined, userToken);
     expectStatus(status, 200, body);
     return `deleted ${id}`;
   },

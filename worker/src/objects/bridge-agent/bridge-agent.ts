@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  PING_FRAME,
+  PONG_FRAME,
   AGENT_REPLACED_CLOSE_CODE,
   AgentResponseFrame,
   errorBody,
@@ -46,7 +48,7 @@ export class BridgeAgent extends DurableObject<Env> {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = createLogger(`BridgeAgent:${objectName(ctx, "BridgeAgent")}`, this.config.logLevel);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
   /** The bridge's socket, handed over by the worker after checking its token. */
