@@ -13,4 +13,5 @@ export * from "./images.js";
 export * from "./agent.js";
 export * from "./desktop-auth.js";
 export * from "./oauth.js";
+export * from "./supervisor.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";
