@@ -32,6 +32,7 @@ import {
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
+import { SupervisorMessage, SupervisorRestarts } from "./supervisor.js";
 import { OAuthErrorBody, OAuthServerMetadata, OAuthTokenRequest, OAuthTokenResponse } from "./oauth.js";
 import { AuthErrorFrame, AuthFrame, AuthOkFrame, NotificationFrame, PingFrame, PongFrame } from "./ws-frames.js";
 
@@ -86,4 +87,6 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   DeletedFrame,
   AckFrame,
   ErrorFrame,
+  SupervisorRestarts,
+  SupervisorMessage,
 };
