@@ -30,7 +30,7 @@ through it, this page is generated from it, and a test checks that this page,
   \`npx wrangler secret put NAME\`.
 - A bad value stops the gateway with an error that names the setting and the fix;
   every request then gets \`500\` with code \`internal\` until it is corrected.
-- Unset or blank means the default. Settings in seconds or days take fractions.
+- Unset or blank means the default.
 
 The bridge on the data server has settings of its own (socket, spool,
 forwarding): \`analyst-bridge --help\` and

@@ -136,7 +136,7 @@ function integer(fallback: number, unit: string, meaning: string, range: NumberR
 
 /** Fractions are allowed where tests run timers in milliseconds. */
 function decimal(fallback: number, unit: string, meaning: string, range: NumberRange): Setting<number> {
-  return numeric(fallback, unit, meaning, range, false);
+  return numeric(fallback, `${unit}, fractions allowed`, meaning, range, false);
 }
 
 function numeric(
@@ -382,7 +382,7 @@ export const SETTINGS = {
   HEARTBEAT_INTERVAL_SECONDS: decimal(
     DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
     "seconds",
-    "Legacy: the server's ping interval. v2: the client's ping interval (sent in auth_ok).",
+    "Legacy: the server's ping interval. v2: how often a client should ping.",
     { min: 0.01 },
   ),
   HEARTBEAT_TIMEOUT_MISSED: integer(
