@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/", "**/dist/", ".wrangler/", "reports/", "schemas/json/", "raycast-extension/"] },
+  { ignores: ["**/node_modules/", "**/dist/", ".wrangler/", "reports/", "schemas/json/", "raycast-extension/", "worker/src/web/generated/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,6 +12,11 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    // The web inbox's browser script.
+    files: ["worker/src/web/client/**/*.ts"],
+    languageOptions: { globals: { ...globals.browser } },
   },
   prettier,
 );

@@ -12,4 +12,6 @@ export * from "./images.js";
 export * from "./agent.js";
 export * from "./desktop-auth.js";
 export * from "./oauth.js";
+export * from "./browser.js";
+export * from "./web-inbox.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";

@@ -73,6 +73,5 @@ export const ErrorFrame = z
   .meta({ id: "ErrorFrame", title: "ErrorFrame" });
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 
-/** The exact text of the v2 heartbeat, matched byte for byte by the runtime's auto-response. */
-export const V2_PING = '{"type":"ping"}';
-export const V2_PONG = '{"type":"pong"}';
+// The v2 heartbeat texts live in browser.ts (no zod), for the web inbox's script.
+export { V2_PING, V2_PONG } from "./browser.js";

@@ -7,6 +7,7 @@ import { LOBBY_HEADERS, legacyLobby, lobbyShardFor } from "../objects/legacy-lob
 import { bearerToken } from "../http/middleware.js";
 import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
 import { CONNECT_HEADERS, userInbox } from "../objects/user-inbox/user-inbox.js";
+import { isTicketUpgrade, redeemOfferedTicket, withWebSocketProtocol } from "../web/socket-ticket.js";
 
 /**
  * `GET /ws/notifications`. With `Authorization: Bearer` it is a v2 socket:
@@ -19,6 +20,7 @@ export async function handleNotificationsSocket(request: IRequest, env: Env): Pr
     throw new ApiError(ERRORS.upgradeRequired);
   }
   if (request.headers.has("Authorization")) return connectV2(request, env);
+  if (isTicketUpgrade(request)) return connectWithTicket(request, env);
   const address = clientAddress(request);
   const shard = lobbyShardFor(address, loadConfig(env).legacyLobbyShards);
   return legacyLobby(env, shard).fetch("https://legacy-lobby/connect", {
@@ -38,6 +40,27 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;
   }
+  return handToInbox(env, username, issuedAt, since);
+}
+
+async function connectWithTicket(request: IRequest, env: Env): Promise<Response> {
+  const since = parseSince(new URL(request.url).searchParams.get("since"));
+  let user: { username: string; issuedAt: number };
+  try {
+    user = await redeemOfferedTicket(request, env, clientAddress(request));
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
+    throw error;
+  }
+  return withWebSocketProtocol(await handToInbox(env, user.username, user.issuedAt, since));
+}
+
+function handToInbox(
+  env: Env,
+  username: string,
+  issuedAt: number | undefined,
+  since: number | undefined,
+): Promise<Response> {
   const headers: Record<string, string> = {
     Upgrade: "websocket",
     [CONNECT_HEADERS.username]: username,
