@@ -4,7 +4,17 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/", "**/dist/", ".wrangler/", "reports/", "schemas/json/", "raycast-extension/", "worker/src/web/generated/"] },
+  {
+    ignores: [
+      "**/node_modules/",
+      "**/dist/",
+      ".wrangler/",
+      "reports/",
+      "schemas/json/",
+      "raycast-extension/",
+      "worker/src/web/generated/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

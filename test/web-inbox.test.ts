@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./helpers/browser.js";
+import { userApi } from "./helpers/api.js";
 import { socketRequest, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { barChartPng } from "./helpers/chart-png.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
@@ -277,7 +278,46 @@ describe("the web inbox in a real browser", () => {
   });
 
   it("is readable at desktop and phone widths (screenshots for the README and the report)", async () => {
-    await item(page, "web-chart").click();
+    // An inbox as an analyst would see it, for the README.
+    const token = await mintToken({ secret: gateway.jwtSecret, sub: USER });
+    for (const id of ["web-md", "web-down-1", "web-down-2", "web-down-3", "web-after", "web-chart"]) {
+      expect((await userApi(gateway, token, "DELETE", `/api/notifications/${id}`)).status).toBe(200);
+    }
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    const examples = [
+      {
+        id: "ex-etl",
+        title: "Nightly load finished",
+        message: "12 tables, 3.4 M rows in 6 min.",
+        timestamp: minutesAgo(190),
+      },
+      {
+        id: "ex-churn",
+        title: "Churn model retrained",
+        message: "AUC 0.87 (was 0.85). `churn_v14` is live.",
+        timestamp: minutesAgo(42),
+      },
+      {
+        id: "ex-sla",
+        title: "Dashboard refresh is late",
+        message: "The *sales_daily* extract has not finished after 45 min.",
+        script: "sla_watch",
+        timestamp: minutesAgo(8),
+      },
+      {
+        id: "ex-chart",
+        title: "Weekly revenue by region",
+        message:
+          "Revenue fell for the **third week** in a row.\n\n- EMEA −12 %\n- APAC flat\n\nDetails on the [revenue dashboard](https://example.com/revenue).",
+        script: "weekly_revenue",
+        image_path: join(chartDir, "revenue.png"),
+      },
+    ];
+    for (const example of examples) expect((await dispatch(example)).status).toBe(200);
+    await expect.poll(() => item(page, "ex-chart").count()).toBe(1);
+    expect((await userApi(gateway, token, "POST", "/api/notifications/read", { ids: ["ex-etl"] })).status).toBe(200);
+    await expect.poll(() => isUnread(page, "ex-etl")).toBe(false);
+    await item(page, "ex-chart").click();
     await expect.poll(() => inPage(page, `document.querySelector("#detail img.chart")?.naturalWidth`)).toBe(480);
     mkdirSync(fileURLToPath(new URL("../docs/images/", import.meta.url)), { recursive: true });
     await page.screenshot({ path: README_IMAGE });

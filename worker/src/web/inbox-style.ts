@@ -63,6 +63,7 @@ a { color: var(--accent); }
 .message pre { background: var(--bg-soft); padding: 0.75rem; border-radius: 8px; overflow-x: auto; }
 .message code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9em; }
 .message blockquote { margin: 0; padding-left: 1rem; border-left: 3px solid var(--border); color: var(--muted); }
+.message a.external::after { content: " ↗"; font-size: 0.8em; }
 .chart { max-width: 100%; height: auto; border: 1px solid var(--border); border-radius: 8px; margin-top: 1rem; }
 @media (max-width: 48rem) {
   .panes { grid-template-columns: 1fr; }
