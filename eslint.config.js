@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import prettier from "eslint-config-prettier";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
@@ -13,6 +14,7 @@ export default tseslint.config(
       "schemas/json/",
       "raycast-extension/",
       "worker/src/web/generated/",
+      "worker/worker-configuration.d.ts",
     ],
   },
   js.configs.recommended,
@@ -27,6 +29,18 @@ export default tseslint.config(
     // The web inbox's browser script.
     files: ["worker/src/web/client/**/*.ts"],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // No import loops: a module graph that is a tree can be read from the leaves up.
+    files: ["**/*.ts", "**/*.mjs"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".mjs", ".js"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      // Sources import `./x.js` and the file is `x.ts`.
+      "import-x/resolver-next": [createNodeResolver({ extensionAlias: { ".js": [".ts", ".js"] } })],
+    },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
   },
   prettier,
 );

@@ -15,11 +15,10 @@ import {
 import type { IRequest } from "itty-router";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
-import { connectionRegistry } from "../objects/connection-registry/connection-registry.js";
+import { connectionRegistry, userInbox } from "../objects/stubs.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
-import { readJsonBody } from "../http/middleware.js";
-import { userInbox } from "../objects/user-inbox/user-inbox.js";
+import { readJsonBody } from "../http/body.js";
 
 const UserParams = z.object({ user: Username });
 

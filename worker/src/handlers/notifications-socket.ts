@@ -3,16 +3,18 @@ import { clientAddress } from "../auth/address-limits.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../http/errors.js";
-import { LOBBY_HEADERS, legacyLobby, lobbyShardFor } from "../objects/legacy-lobby/legacy-lobby.js";
-import { bearerToken } from "../http/middleware.js";
+import { LOBBY_HEADERS, lobbyShardFor } from "../objects/legacy-lobby/legacy-lobby.js";
+import { legacyLobby, userInbox } from "../objects/stubs.js";
+import { bearerToken } from "../http/preconditions.js";
 import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
-import { CONNECT_HEADERS, userInbox } from "../objects/user-inbox/user-inbox.js";
+import { CONNECT_HEADERS } from "../objects/user-inbox/user-inbox.js";
 import { isTicketUpgrade, redeemOfferedTicket, withWebSocketProtocol } from "../web/socket-ticket.js";
 
 /**
  * `GET /ws/notifications`. With `Authorization: Bearer` it is a v2 socket:
- * checked before the upgrade and handed straight to the user's object.
- * Without, it is a legacy socket: auth comes in the first frame, so it goes
+ * checked before the upgrade and handed straight to the user's object. The
+ * web inbox opens the same v2 socket with a single-use ticket offered as a
+ * subprotocol (web/socket-ticket.ts). Without either, it is a legacy socket: auth comes in the first frame, so it goes
  * to a shard of the legacy lobby (objects/legacy-lobby/legacy-lobby.ts), which holds it hibernated.
  */
 export async function handleNotificationsSocket(request: IRequest, env: Env): Promise<Response> {

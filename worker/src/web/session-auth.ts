@@ -2,7 +2,7 @@ import type { IRequest } from "itty-router";
 import type { Env } from "../env.js";
 import { loadConfig } from "../config.js";
 import { ApiError, ERRORS } from "../http/errors.js";
-import { ensureUserToken, type UserRequest } from "../http/middleware.js";
+import { ensureUserToken, type UserRequest } from "../http/preconditions.js";
 import { ensureCsrf } from "../signin/csrf.js";
 import { currentSession, type BrowserSession } from "../signin/session.js";
 

@@ -10,7 +10,7 @@ import { InvalidTokenError } from "../auth/user-token.js";
 import { DEFAULT_SOCKET_TICKETS_PER_USER, DEFAULT_SOCKET_TICKET_TTL_SECONDS } from "../config.js";
 import type { Env } from "../env.js";
 import { json } from "../http/errors.js";
-import { userAccount } from "../objects/user-account/user-account.js";
+import { userAccount } from "../objects/stubs.js";
 import { randomToken } from "../signin/crypto.js";
 import { requireWebSession } from "./session-auth.js";
 

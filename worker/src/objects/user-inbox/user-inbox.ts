@@ -16,7 +16,7 @@ import {
   type Notification,
 } from "@analyst-notifications/schemas";
 import { loadConfig, type Config } from "../../config.js";
-import { connectionRegistry } from "../connection-registry/connection-registry.js";
+import { connectionRegistry } from "../stubs.js";
 import type { Env } from "../../env.js";
 import { deleteUserImages } from "../../images/image-store.js";
 import { InboxStore } from "./inbox-store.js";
@@ -477,9 +477,4 @@ function v2Frame(notification: InboxNotification): string {
 
 function isPing(frame: unknown): boolean {
   return typeof frame === "object" && frame !== null && (frame as { type?: unknown }).type === "ping";
-}
-
-/** The object of one user. */
-export function userInbox(env: Env, username: string): DurableObjectStub<UserInbox> {
-  return env.USER_INBOX.getByName(username);
 }
