@@ -125,9 +125,15 @@ function listItem(notification: InboxNotification): HTMLLIElement {
   return make("li", {}, button);
 }
 
+/** What the detail view shows now; it is rebuilt only when this changes, so the chart does not reload on every frame. */
+let renderedDetail = "";
+
 function renderDetail(): void {
   const notification = selectedId === undefined ? undefined : state.get(selectedId);
   ui.panes.classList.toggle("showing-detail", notification !== undefined);
+  const key = notification ? `${notification.id}:${notification.read}` : "";
+  if (key === renderedDetail) return;
+  renderedDetail = key;
   if (!notification) {
     ui.detail.replaceChildren(
       make("p", { className: "muted center placeholder" }, "Select a notification to read it."),
@@ -151,17 +157,20 @@ function renderDetail(): void {
   if (notification.script) details.push(" · from ", make("code", {}, notification.script));
   const message = make("div", { className: "message" });
   message.append(renderMarkdown(notification.message));
+  const chart = make("div");
   ui.detail.replaceChildren(
     back,
     make("h2", { className: "detail-title", id: "detail-title" }, notification.title),
     make("p", { className: "detail-meta" }, ...details),
     make("div", { className: "detail-actions" }, toggle, remove),
     message,
+    chart,
   );
-  if (notification.image_url) void showChart(notification);
+  if (notification.image_url) void showChart(notification, chart);
 }
 
-async function showChart(notification: InboxNotification): Promise<void> {
+/** Fills `slot` with the chart through a signed link, unless the view moved on meanwhile. */
+async function showChart(notification: InboxNotification, slot: HTMLElement): Promise<void> {
   const name = notification.image_url!.slice(IMAGE_PATH_PREFIX.length);
   try {
     let signed = imageUrls.get(name);
@@ -172,12 +181,12 @@ async function showChart(notification: InboxNotification): Promise<void> {
       signed = { url, expiresAtMs: answer.expires_at * 1000 };
       imageUrls.set(name, signed);
     }
-    if (selectedId !== notification.id) return;
+    if (!slot.isConnected) return;
     const image = make("img", { className: "chart", src: signed.url, alt: `Chart: ${notification.title}` });
     image.addEventListener("error", () =>
       image.replaceWith(make("p", { className: "muted" }, "The chart is unavailable.")),
     );
-    ui.detail.append(image);
+    slot.replaceChildren(image);
   } catch (error) {
     failed("Loading the chart", error);
   }
