@@ -3,10 +3,8 @@
 // here is also exported from the package root.
 
 export { AckSchedule } from "./ws-ack.js";
-
-/** The exact text of the v2 heartbeat, matched byte for byte by the runtime's auto-response. */
-export const V2_PING = '{"type":"ping"}';
-export const V2_PONG = '{"type":"pong"}';
+export { PING_FRAME, PONG_FRAME } from "./heartbeat.js";
+export { GATEWAY_PATHS, IMAGE_URL_PREFIX, fillPath } from "./paths.js";
 
 /**
  * Browsers cannot send `Authorization` on a WebSocket upgrade. The web inbox

@@ -72,6 +72,3 @@ export const ErrorFrame = z
   .object({ type: z.literal("error"), code: z.number().int(), message: z.string() })
   .meta({ id: "ErrorFrame", title: "ErrorFrame" });
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
-
-// The v2 heartbeat texts live in browser.ts (no zod), for the web inbox's script.
-export { V2_PING, V2_PONG } from "./browser.js";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TOKEN_MAX_CHARS } from "./limits.js";
 import { Notification } from "./notification.js";
 
-// Legacy WebSocket frames of /ws/notifications (legacy-protocol.md). Clients
+// Legacy WebSocket frames of /ws/notifications (docs/PROTOCOL.md, "Legacy"). Clients
 // in the field parse these exact shapes: add fields, never rename or remove.
 
 /** Client → server, first frame of a legacy session. */
@@ -33,6 +33,9 @@ export const AuthErrorFrame = z
   .object({ type: z.literal("auth_error"), message: z.string() })
   .meta({ id: "AuthErrorFrame", title: "AuthErrorFrame" });
 export type AuthErrorFrame = z.infer<typeof AuthErrorFrame>;
+
+// The heartbeat texts live in heartbeat.ts (no zod), for the web inbox's script.
+export { PING_FRAME, PONG_FRAME } from "./heartbeat.js";
 
 /** Server → client heartbeat of legacy sockets. */
 export const PingFrame = z.object({ type: z.literal("ping") }).meta({ id: "PingFrame", title: "PingFrame" });

@@ -1,14 +1,14 @@
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { redirect, withHtmlErrors } from "../signin/browser.js";
 import { CSRF_FIELD, csrfToken } from "../signin/csrf.js";
 import { escapeHtml, htmlPage } from "../signin/pages.js";
-import { SIGNIN_PATHS, signInUrl } from "../signin/paths.js";
+import { signInUrl } from "../signin/paths.js";
 import { currentSession } from "../signin/session.js";
 import { INBOX_CLIENT_HASH, INBOX_CLIENT_JS } from "./generated/inbox-client.js";
 import { INBOX_STYLE } from "./inbox-style.js";
-import { WEB_PATHS } from "./paths.js";
 
 /**
  * `GET /inbox`: the web inbox. The server renders only the frame and what
@@ -19,12 +19,12 @@ import { WEB_PATHS } from "./paths.js";
 export const handleInboxPage = withHtmlErrors(async (request: IRequest, env: Env) => {
   const config = loadConfig(env);
   const session = await currentSession(request, env);
-  if (!session) return redirect(signInUrl(WEB_PATHS.inbox), undefined, 302);
+  if (!session) return redirect(signInUrl(GATEWAY_PATHS.inbox), undefined, 302);
   const csrf = escapeHtml(await csrfToken(session, config));
   return htmlPage({
     title: "Inbox",
     style: INBOX_STYLE,
-    scriptSrc: `${WEB_PATHS.inboxScript}?v=${INBOX_CLIENT_HASH}`,
+    scriptSrc: `${GATEWAY_PATHS.inboxScript}?v=${INBOX_CLIENT_HASH}`,
     body: `<meta name="csrf-token" content="${csrf}">
 <meta name="heartbeat-interval-ms" content="${config.heartbeatIntervalMs}">
 <header class="bar">
@@ -33,7 +33,7 @@ export const handleInboxPage = withHtmlErrors(async (request: IRequest, env: Env
   <div class="bar-actions">
     <button type="button" id="enable-alerts" class="secondary" hidden>Enable alerts</button>
     <button type="button" id="mark-all-read" class="secondary" disabled>Mark all read</button>
-    <form method="post" action="${SIGNIN_PATHS.signOut}">
+    <form method="post" action="${GATEWAY_PATHS.signOut}">
       <input type="hidden" name="${CSRF_FIELD}" value="${csrf}">
       <button type="submit" class="plain" title="Signed in as ${escapeHtml(session.username)}">Sign out <span class="who">${escapeHtml(session.username)}</span></button>
     </form>

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  PING_FRAME,
+  PONG_FRAME,
   AGENT_REPLACED_CLOSE_CODE,
   AgentResponseFrame,
   errorBody,
@@ -43,7 +45,7 @@ export class BridgeAgent extends DurableObject<Env> {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = createLogger("BridgeAgent:global", this.config.logLevel);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
   /** The bridge's socket, handed over by the worker after checking BRIDGE_TOKEN. */

@@ -1,5 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES, ERRORS, errorBody } from "@analyst-notifications/schemas";
+import {
+  AUTH_ERROR_MESSAGES,
+  AuthFrame,
+  CLOSE_CODES,
+  ERRORS,
+  PING_FRAME,
+  errorBody,
+} from "@analyst-notifications/schemas";
 import { AddressLimitedError } from "../../auth/address-limits.js";
 import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
@@ -12,8 +19,6 @@ import { userInbox } from "../stubs.js";
 /** Headers the worker sets when it hands a legacy socket to a lobby shard (never taken from clients). */
 export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobby-Shard" } as const;
 
-const PING = '{"type":"ping"}';
-
 /** A socket of a known user; `queued` holds notifications while the user's object is still counting it. */
 interface LobbyEntry {
   ws: WebSocket;
@@ -21,7 +26,7 @@ interface LobbyEntry {
 }
 
 /**
- * Legacy sockets (legacy-protocol.md), whose user is only known from the
+ * Legacy sockets (docs/PROTOCOL.md), whose user is only known from the
  * first frame after the upgrade. One shard of many (LEGACY_LOBBY_SHARDS),
  * picked by the client's address, accepts them with the Hibernation API: it
  * checks the auth frame, asks the user's object to count the socket
@@ -256,7 +261,7 @@ export class LegacyLobby extends DurableObject<Env> {
         let due = attachment.pongAt + (attachment.missedPongs + 1) * intervalMs;
         if (due <= horizon) {
           const missedPongs = attachment.missedPongs + 1;
-          if (!this.sendFrames(ws, [PING])) continue;
+          if (!this.sendFrames(ws, [PING_FRAME])) continue;
           if (missedPongs >= this.config.heartbeatTimeoutMissed) {
             closing.push(this.shut(ws, CLOSE_CODES.heartbeatTimeout, "heartbeat timeout"));
             continue;

@@ -4,13 +4,11 @@ import type {
   SignedImageUrlsResponse,
   SocketTicketResponse,
 } from "@analyst-notifications/schemas";
-import { WEB_PATHS } from "../paths.js";
+import { GATEWAY_PATHS as PATHS, fillPath } from "@analyst-notifications/schemas/browser";
 
 // The inbox API as the page calls it: the session cookie goes along by
-// itself, the CSRF header proves the call comes from this page. Paths as in
-// PATHS (worker/src/index.ts); bodies and answers from schemas/.
-
-const NOTIFICATIONS = "/api/notifications";
+// itself, the CSRF header proves the call comes from this page. Paths,
+// bodies and answers from schemas/.
 
 /** A refused call, with the gateway's message; status 0 when it could not be reached. */
 export class ApiCallError extends Error {
@@ -68,12 +66,12 @@ export function inboxApi(csrfToken: string): InboxApi {
       const query = new URLSearchParams();
       if (before !== undefined) query.set("before", String(before));
       if (limit !== undefined) query.set("limit", String(limit));
-      return call("GET", `${NOTIFICATIONS}?${query}`);
+      return call("GET", `${PATHS.notifications}?${query}`);
     },
-    markRead: (target) => call("POST", `${NOTIFICATIONS}/read`, target),
-    markUnread: (ids) => call("POST", `${NOTIFICATIONS}/unread`, { ids }),
-    remove: (id) => call("DELETE", `${NOTIFICATIONS}/${encodeURIComponent(id)}`),
-    signedImageUrls: (names) => call("POST", `${NOTIFICATIONS}/images/signed-urls`, { names }),
-    socketTicket: () => call("POST", WEB_PATHS.socketTicket),
+    markRead: (target) => call("POST", PATHS.notificationsRead, target),
+    markUnread: (ids) => call("POST", PATHS.notificationsUnread, { ids }),
+    remove: (id) => call("DELETE", fillPath(PATHS.notification, { id })),
+    signedImageUrls: (names) => call("POST", PATHS.imageSignedUrls, { names }),
+    socketTicket: () => call("POST", PATHS.socketTicket),
   };
 }

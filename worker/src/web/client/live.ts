@@ -1,7 +1,8 @@
 import {
   AckSchedule,
   SOCKET_TICKET_PROTOCOL_PREFIX,
-  V2_PING,
+  GATEWAY_PATHS,
+  PING_FRAME,
   WEB_SOCKET_PROTOCOL,
 } from "@analyst-notifications/schemas/browser";
 import type {
@@ -103,7 +104,7 @@ export function connectLive(options: LiveOptions): Live {
       return retry(error instanceof Error ? error.message : "no ticket");
     }
     if (stopped) return;
-    const url = new URL("/ws/notifications", location.href);
+    const url = new URL(GATEWAY_PATHS.notificationsSocket, location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.search = new URLSearchParams({ since: String(options.since()) }).toString();
     const ws = new WebSocket(url, [WEB_SOCKET_PROTOCOL, `${SOCKET_TICKET_PROTOCOL_PREFIX}${ticket}`]);
@@ -111,7 +112,7 @@ export function connectLive(options: LiveOptions): Live {
     ws.addEventListener("open", () => {
       if (ws !== socket) return;
       pingTimer = setInterval(() => {
-        ws.send(V2_PING);
+        ws.send(PING_FRAME);
         pongTimer ??= setTimeout(() => retry("no answer to ping"), PONG_TIMEOUT_MS);
       }, options.pingIntervalMs);
     });

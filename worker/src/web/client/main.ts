@@ -1,4 +1,5 @@
 import type { InboxNotification } from "@analyst-notifications/schemas";
+import { GATEWAY_PATHS, IMAGE_URL_PREFIX } from "@analyst-notifications/schemas/browser";
 import { alertOnce, alertPermission, requestAlertPermission } from "./alerts.js";
 import { ApiCallError, inboxApi } from "./api.js";
 import { connectLive, type LiveState, type ServerFrame } from "./live.js";
@@ -18,7 +19,6 @@ const MAX_PAGE_SIZE = 1000;
 const TIME_REFRESH_MS = 30_000;
 /** A signed image link is asked for again this long before it expires. */
 const IMAGE_URL_MARGIN_MS = 60_000;
-const IMAGE_PATH_PREFIX = "/api/notifications/images/";
 const TITLE = "Inbox · Analyst Notifications";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -80,7 +80,10 @@ function failed(what: string, error: unknown): void {
 }
 
 function signInAgain() {
-  return { label: "Sign in again", href: `/auth/login?${new URLSearchParams({ next: "/inbox" })}` };
+  return {
+    label: "Sign in again",
+    href: `${GATEWAY_PATHS.signIn}?${new URLSearchParams({ next: GATEWAY_PATHS.inbox })}`,
+  };
 }
 
 function renderCounts(): void {
@@ -171,7 +174,7 @@ function renderDetail(): void {
 
 /** Fills `slot` with the chart through a signed link, unless the view moved on meanwhile. */
 async function showChart(notification: InboxNotification, slot: HTMLElement): Promise<void> {
-  const name = notification.image_url!.slice(IMAGE_PATH_PREFIX.length);
+  const name = notification.image_url!.slice(IMAGE_URL_PREFIX.length);
   try {
     let signed = imageUrls.get(name);
     if (!signed || signed.expiresAtMs - IMAGE_URL_MARGIN_MS < Date.now()) {
