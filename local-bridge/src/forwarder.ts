@@ -59,6 +59,14 @@ export class Forwarder {
     return outcome;
   }
 
+  /** The worker is back (its supervisor restarted it): retry now rather than at the end of the backoff. */
+  retryNow(): void {
+    if (this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.pump();
+  }
+
   /** Stops sending; what is not acknowledged stays in the spool for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;

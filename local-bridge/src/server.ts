@@ -1,5 +1,6 @@
 import {
   ERRORS,
+  IDEMPOTENCY_KEY_HEADER,
   LOCAL_PATHS,
   errorBody,
   checkNotificationText,
@@ -7,6 +8,7 @@ import {
   type DispatchQueuedResponse,
   type ErrorEntry,
   type HealthResponse,
+  type SupervisorRestarts,
 } from "@analyst-notifications/schemas";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BridgeConfig } from "./config.js";
@@ -25,6 +27,8 @@ export interface BridgeParts {
   spool: Spool;
   intake: Intake;
   agentState: () => NonNullable<HealthResponse["agent_channel"]>;
+  /** Under `npm start`: the supervisor's restart counts. */
+  restarts: () => SupervisorRestarts | undefined;
 }
 
 const QUEUED: DispatchQueuedResponse = { sent: 0, queued: true };
@@ -44,7 +48,7 @@ export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
     [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
-      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
+      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes), headerValue(req, IDEMPOTENCY_KEY_HEADER)),
     [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
   };
 
@@ -53,8 +57,8 @@ export function createBridgeServer(parts: BridgeParts): Server {
    * caller waits up to DISPATCH_SYNC_DEADLINE_MS for the worker's own answer,
    * else gets 202 while the forwarder keeps trying.
    */
-  async function handleDispatchPost(body: unknown): Promise<[number, unknown]> {
-    const validation = validateLocalDispatch(body);
+  async function handleDispatchPost(body: unknown, idempotencyKey: string | undefined): Promise<[number, unknown]> {
+    const validation = validateLocalDispatch(body, idempotencyKey);
     if (!validation.ok) throw new HttpError(validation.error, validation.detail);
     const { request, imagePath } = validation.value;
     const text = checkNotificationText(request.notification, config.notificationText);
@@ -74,7 +78,17 @@ export function createBridgeServer(parts: BridgeParts): Server {
       log.debug("health: worker unreachable", { error: errorMessage(error) });
       health = { status: "ok", connections: 0, users: {}, worker_reachable: false };
     }
-    return [200, { ...health, spool_depth: spool.depth, spool_bytes: spool.bytes, agent_channel: parts.agentState() }];
+    const restarts = parts.restarts();
+    return [
+      200,
+      {
+        ...health,
+        spool_depth: spool.depth,
+        spool_bytes: spool.bytes,
+        agent_channel: parts.agentState(),
+        ...(restarts ? { restarts } : {}),
+      },
+    ];
   }
 
   return createServer((req, res) => {
@@ -91,6 +105,12 @@ export function createBridgeServer(parts: BridgeParts): Server {
   function knownPath(path: string | undefined): boolean {
     return Object.keys(routes).some((key) => key.endsWith(` ${path}`));
   }
+}
+
+/** A header's value; a repeated header is joined with ", " (and so fails any id pattern). */
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
 }
 
 function readJson(req: IncomingMessage, limitBytes: number): Promise<unknown> {

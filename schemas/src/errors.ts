@@ -36,6 +36,11 @@ export const ERRORS = {
   missingScriptName: { code: 40009, status: 400, message: "Missing 'name' field" }, // legacy
   invalidScriptName: { code: 40010, status: 400, message: "invalid script name" },
   invalidImage: { code: 40011, status: 400, message: "invalid image" },
+  idempotencyKeyConflict: {
+    code: 40012,
+    status: 400,
+    message: "invalid dispatch: the Idempotency-Key header and notification.id differ",
+  },
   tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
   tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
   desktopNotLinked: { code: 40006, status: 400, message: "Desktop app is not linked." }, // legacy
@@ -84,7 +89,7 @@ export const ERRORS = {
   signInNotConfigured: {
     code: 50301,
     status: 503,
-    message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see README, Sign-in)",
+    message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see docs/SIGN-IN.md)",
   },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
   spoolFull: { code: 50302, status: 503, message: "limit reached: the bridge's spool is full, retry later" },

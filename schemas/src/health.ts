@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SupervisorRestarts } from "./supervisor.js";
 
 /** `GET /health` on the bridge socket: the legacy body, real counts per user. */
 export const HealthResponse = z
@@ -23,6 +24,9 @@ export const HealthResponse = z
       .boolean()
       .optional()
       .meta({ description: "Bridge only: the worker answered this health check; counts are 0 when not." }),
+    restarts: SupervisorRestarts.optional().meta({
+      description: "Bridge under `npm start` only: how often its supervisor restarted the gateway and the bridge.",
+    }),
   })
   .meta({ id: "HealthResponse", title: "HealthResponse" });
 export type HealthResponse = z.infer<typeof HealthResponse>;

@@ -15,4 +15,5 @@ export * from "./desktop-auth.js";
 export * from "./oauth.js";
 export * from "./browser.js";
 export * from "./web-inbox.js";
+export * from "./supervisor.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";

@@ -33,6 +33,7 @@ import { ErrorBody } from "./errors.js";
 import { SocketTicketResponse } from "./web-inbox.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
+import { SupervisorMessage, SupervisorRestarts } from "./supervisor.js";
 import { OAuthErrorBody, OAuthServerMetadata, OAuthTokenRequest, OAuthTokenResponse } from "./oauth.js";
 import { AuthErrorFrame, AuthFrame, AuthOkFrame, NotificationFrame, PingFrame, PongFrame } from "./ws-frames.js";
 
@@ -88,4 +89,6 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   AckFrame,
   ErrorFrame,
   SocketTicketResponse,
+  SupervisorRestarts,
+  SupervisorMessage,
 };

@@ -33,7 +33,7 @@ interface LobbyEntry {
  * (limit, revocation), and then writes that user's notifications when the
  * user's object calls `deliver`. Heartbeats and auth deadlines are read
  * from attachments by one alarm, so nothing here lives only in memory and an
- * idle socket costs what a hibernated v2 socket costs (README, "What a socket
+ * idle socket costs what a hibernated v2 socket costs (docs/ARCHITECTURE.md, "What a socket
  * costs").
  */
 export class LegacyLobby extends DurableObject<Env> {
@@ -372,7 +372,7 @@ function isPong(data: string): boolean {
  * The shard for a client address (FNV-1a): a user's sockets from one machine
  * share a shard, so a dispatch costs one call, not one per socket. Measured
  * on one machine, spreading a user's 5 sockets over 8 shards at random raised
- * p90 delivery latency from 7 to 42 ms (README, "How a legacy socket…").
+ * p90 delivery latency from 7 to 42 ms (docs/ARCHITECTURE.md, "How a legacy socket…").
  */
 export function lobbyShardFor(address: string, shards: number): number {
   let hash = 0x811c9dc5;
