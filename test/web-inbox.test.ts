@@ -79,6 +79,12 @@ function dispatch(notification: Record<string, unknown>) {
   return socketRequest(bridge.socketPath, "POST", "/dispatch", JSON.stringify({ user: USER, notification }));
 }
 
+/**
+ * Waits for the page to reach a state. Generous: the suite shares two cores
+ * with other test runs, and a poll that gives up after vitest's default 1 s
+ * fails on a loaded machine, not on a bug.
+ */
+const eventually = <T>(read: () => T | Promise<T>, timeout = 15_000) => expect.poll(read, { timeout, interval: 100 });
 const item = (tab: Page, id: string) => tab.locator(`.item[data-id="${id}"]`);
 const isUnread = async (tab: Page, id: string) =>
   ((await item(tab, id).getAttribute("class")) ?? "").split(" ").includes("unread");
@@ -120,7 +126,7 @@ describe("the web inbox in a real browser", () => {
     await page.getByLabel("Username").fill(USER);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(`${gateway.url.origin}/inbox`);
-    await expect.poll(() => page.locator("#connection").textContent()).toBe("Live");
+    await eventually(() => page.locator("#connection").textContent()).toBe("Live");
     await expect(page.locator("#empty").isVisible()).resolves.toBe(true);
     expect(await page.locator("#empty").textContent()).toContain("No notifications yet");
     await page.screenshot({ path: `${SCREENSHOTS}web-inbox-empty.png` });
@@ -128,7 +134,7 @@ describe("the web inbox in a real browser", () => {
 
   it("shows a dispatch through the bridge's Unix socket live, unread, and alerts once across two tabs", async () => {
     const second = await openInbox();
-    await expect.poll(() => second.locator("#connection").textContent()).toBe("Live");
+    await eventually(() => second.locator("#connection").textContent()).toBe("Live");
     const response = await dispatch({
       id: "web-1",
       title: "Revenue dropped 12 %",
@@ -138,12 +144,12 @@ describe("the web inbox in a real browser", () => {
     });
     expect(response.status).toBe(200);
     for (const tab of [page, second]) {
-      await expect.poll(() => item(tab, "web-1").count()).toBe(1);
+      await eventually(() => item(tab, "web-1").count()).toBe(1);
       expect(await isUnread(tab, "web-1")).toBe(true);
       expect(await tab.locator("#unread-count").textContent()).toBe("1");
-      await expect.poll(() => tab.title()).toMatch(/^\(1\) Inbox/);
+      await eventually(() => tab.title()).toMatch(/^\(1\) Inbox/);
     }
-    await expect.poll(alertsShown).toBe(1);
+    await eventually(alertsShown).toBe(1);
     await settle(500);
     expect(await alertsShown()).toBe(1);
 
@@ -160,10 +166,10 @@ describe("the web inbox in a real browser", () => {
       })()`,
     );
     expect(alert).toEqual({ title: "Revenue dropped 12 %", tag: "web-1" });
-    await expect.poll(() => shownIn!.locator("#detail-title").textContent()).toBe("Revenue dropped 12 %");
+    await eventually(() => shownIn!.locator("#detail-title").textContent()).toBe("Revenue dropped 12 %");
     expect(new URL(shownIn!.url()).hash).toBe("#web-1");
     // Opening it marked it read, in every tab.
-    for (const tab of [page, second]) await expect.poll(() => isUnread(tab, "web-1")).toBe(false);
+    for (const tab of [page, second]) await eventually(() => isUnread(tab, "web-1")).toBe(false);
     pages.splice(pages.indexOf(second), 1);
     await second.close();
   });
@@ -174,32 +180,32 @@ describe("the web inbox in a real browser", () => {
       (await dispatch({ id: "web-2", title: "Nightly load finished", message: "3 tables, 1.2 M rows." })).status,
     ).toBe(200);
     expect((await takeNotifications(device, 1))[0]).toMatchObject({ id: "web-2", read: false });
-    await expect.poll(() => item(page, "web-2").count()).toBe(1);
+    await eventually(() => item(page, "web-2").count()).toBe(1);
 
     await item(page, "web-2").click();
     expect(await device.next()).toEqual({ type: "read", ids: ["web-2"] });
     await page.getByRole("button", { name: "Mark unread" }).click();
     expect(await device.next()).toEqual({ type: "unread", ids: ["web-2"] });
-    await expect.poll(() => isUnread(page, "web-2")).toBe(true);
+    await eventually(() => isUnread(page, "web-2")).toBe(true);
 
     device.send({ type: "read", ids: ["web-2"] });
-    await expect.poll(() => isUnread(page, "web-2")).toBe(false);
-    await expect.poll(() => page.locator("#unread-count").isVisible()).toBe(false);
+    await eventually(() => isUnread(page, "web-2")).toBe(false);
+    await eventually(() => page.locator("#unread-count").isVisible()).toBe(false);
     device.send({ type: "unread", ids: ["web-2"] });
-    await expect.poll(() => isUnread(page, "web-2")).toBe(true);
+    await eventually(() => isUnread(page, "web-2")).toBe(true);
     expect(await page.locator("#unread-count").textContent()).toBe("1");
     await page.getByRole("button", { name: "Mark all read" }).click();
     expect(await device.next()).toEqual({ type: "read", all: true });
-    await expect.poll(() => isUnread(page, "web-2")).toBe(false);
+    await eventually(() => isUnread(page, "web-2")).toBe(false);
   });
 
   it("deletes in the page and on the other device, both ways", async () => {
     await item(page, "web-2").click();
     await page.getByRole("button", { name: "Delete" }).click();
     expect(await device.next()).toEqual({ type: "deleted", ids: ["web-2"] });
-    await expect.poll(() => item(page, "web-2").count()).toBe(0);
+    await eventually(() => item(page, "web-2").count()).toBe(0);
     device.send({ type: "deleted", ids: ["web-1"] });
-    await expect.poll(() => item(page, "web-1").count()).toBe(0);
+    await eventually(() => item(page, "web-1").count()).toBe(0);
     await expect(page.locator("#empty").isVisible()).resolves.toBe(true);
   });
 
@@ -211,7 +217,7 @@ describe("the web inbox in a real browser", () => {
     expect((await dispatch({ id: "web-md", title: "<b>Not bold</b>", message })).status).toBe(200);
     await item(page, "web-md").click();
     const view = page.locator("#detail .message");
-    await expect.poll(() => view.textContent()).toContain("<script>window.__xss = 1</script>");
+    await eventually(() => view.textContent()).toContain("<script>window.__xss = 1</script>");
     expect(await page.locator("#detail-title").textContent()).toBe("<b>Not bold</b>");
     expect(await view.locator("script, img, b").count()).toBe(0);
     expect(await view.locator("a").count()).toBe(1);
@@ -236,11 +242,9 @@ describe("the web inbox in a real browser", () => {
     expect(response.status).toBe(200);
     await item(page, "web-chart").click();
     const chart = page.locator("#detail img.chart");
-    await expect
-      .poll(() =>
-        inPage(page, `(img => img.complete && img.naturalWidth)(document.querySelector("#detail img.chart"))`),
-      )
-      .toBe(480);
+    await eventually(() =>
+      inPage(page, `(img => img.complete && img.naturalWidth)(document.querySelector("#detail img.chart"))`),
+    ).toBe(480);
     const src = new URL((await chart.getAttribute("src"))!, gateway.url);
     expect(src.pathname).toMatch(/^\/api\/notifications\/images\/[\w-]+\.png$/);
     expect([...src.searchParams.keys()].sort()).toEqual(["exp", "sig", "user"]);
@@ -248,21 +252,20 @@ describe("the web inbox in a real browser", () => {
 
   it("reconnects after the worker restarts and loses nothing sent meanwhile", async () => {
     await gateway.stop();
-    await expect.poll(() => page.locator("#connection").getAttribute("data-state")).toBe("offline");
+    await eventually(() => page.locator("#connection").getAttribute("data-state")).toBe("offline");
     // While it is down, a change fails with a message in the page.
     await item(page, "web-md").click();
     await page.getByRole("button", { name: "Mark unread" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("the gateway cannot be reached");
+    await eventually(() => page.getByRole("alert").textContent()).toContain("the gateway cannot be reached");
     for (const n of [1, 2, 3]) {
       const queued = await dispatch({ id: `web-down-${n}`, title: `Sent while down ${n}`, message: "queued" });
       expect(queued.status).toBe(202);
     }
     gateway = await startGateway({ DEV_SIGNIN_ENABLED: "true" }, { port, persistDir, secrets: gateway });
-    for (const n of [1, 2, 3])
-      await expect.poll(() => item(page, `web-down-${n}`).count(), { timeout: 60_000 }).toBe(1);
-    await expect.poll(() => page.locator("#connection").textContent()).toBe("Live");
+    for (const n of [1, 2, 3]) await eventually(() => item(page, `web-down-${n}`).count(), 60_000).toBe(1);
+    await eventually(() => page.locator("#connection").textContent()).toBe("Live");
     expect((await dispatch({ id: "web-after", title: "After the restart", message: "live again" })).status).toBe(200);
-    await expect.poll(() => item(page, "web-after").count()).toBe(1);
+    await eventually(() => item(page, "web-after").count()).toBe(1);
     const ids = await inPage(page, `[...document.querySelectorAll(".item")].map((node) => node.dataset.id)`);
     expect(ids).toEqual(["web-after", "web-down-3", "web-down-2", "web-down-1", "web-chart", "web-md"]);
   }, 120_000);
@@ -272,9 +275,9 @@ describe("the web inbox in a real browser", () => {
     await page.keyboard.press("ArrowDown");
     expect(await inPage(page, "document.activeElement.dataset.id")).toBe("web-down-3");
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.locator("#detail-title").textContent()).toBe("Sent while down 3");
+    await eventually(() => page.locator("#detail-title").textContent()).toBe("Sent while down 3");
     await page.keyboard.press("Escape");
-    await expect.poll(() => inPage(page, "document.activeElement.dataset.id")).toBe("web-down-3");
+    await eventually(() => inPage(page, "document.activeElement.dataset.id")).toBe("web-down-3");
   });
 
   it("is readable at desktop and phone widths (screenshots for the README and the report)", async () => {
@@ -314,11 +317,11 @@ describe("the web inbox in a real browser", () => {
       },
     ];
     for (const example of examples) expect((await dispatch(example)).status).toBe(200);
-    await expect.poll(() => item(page, "ex-chart").count()).toBe(1);
+    await eventually(() => item(page, "ex-chart").count()).toBe(1);
     expect((await userApi(gateway, token, "POST", "/api/notifications/read", { ids: ["ex-etl"] })).status).toBe(200);
-    await expect.poll(() => isUnread(page, "ex-etl")).toBe(false);
+    await eventually(() => isUnread(page, "ex-etl")).toBe(false);
     await item(page, "ex-chart").click();
-    await expect.poll(() => inPage(page, `document.querySelector("#detail img.chart")?.naturalWidth`)).toBe(480);
+    await eventually(() => inPage(page, `document.querySelector("#detail img.chart")?.naturalWidth`)).toBe(480);
     mkdirSync(fileURLToPath(new URL("../docs/images/", import.meta.url)), { recursive: true });
     await page.screenshot({ path: README_IMAGE });
     await page.setViewportSize({ width: 390, height: 760 });
