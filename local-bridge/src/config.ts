@@ -139,7 +139,8 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     env: "BRIDGE_TOKEN",
     default: "(required)",
-    description: "Service secret shared with the worker (32+ characters).",
+    description:
+      "This bridge's token: the worker's BRIDGE_TOKEN, or this bridge's entry in BRIDGE_TOKENS (32+ characters).",
     usedBy: ["serve"],
   },
   {

@@ -14,6 +14,8 @@ export interface Outcome {
 
 interface Item {
   entry: SpoolEntry;
+  /** When this process queued it: acceptance, or the start for a recovered backlog. */
+  queuedAt: number;
   waiters: Array<(outcome: Outcome) => void>;
   imageUploaded: boolean;
 }
@@ -75,8 +77,15 @@ export class Forwarder {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Seconds the oldest waiting entry has waited (each user's queue is oldest first). */
+  oldestAgeSeconds(now = Date.now()): number {
+    let oldest = now;
+    for (const queue of this.queues.values()) oldest = Math.min(oldest, queue[0]?.queuedAt ?? now);
+    return (now - oldest) / 1000;
+  }
+
   private enqueue(entry: SpoolEntry): Item {
-    const item: Item = { entry, waiters: [], imageUploaded: false };
+    const item: Item = { entry, queuedAt: Date.now(), waiters: [], imageUploaded: false };
     const queue = this.queues.get(entry.user);
     if (queue) queue.push(item);
     else this.queues.set(entry.user, [item]);
@@ -140,6 +149,7 @@ export class Forwarder {
       const result = results[index];
       if (result && "sent" in result) {
         done.push(item);
+        this.gateway.metrics.forwarded += 1;
         for (const resolve of item.waiters) resolve({ status: 200, body: result });
         continue;
       }
@@ -156,6 +166,7 @@ export class Forwarder {
       // Refused for good (the bridge validates with the same schema, so this
       // means the worker's rules differ): logged loudly, never retried forever.
       this.log.error("worker refused a dispatch; dropped", { id: item.entry.notification.id, result });
+      this.gateway.metrics.refused += 1;
       done.push(item);
       for (const resolve of item.waiters) resolve({ status, body: result });
     }
@@ -239,6 +250,7 @@ export class Forwarder {
 
   private retryLater(error: unknown): void {
     const delayMs = backoffDelayMs(this.config.forwardRetryBaseMs, this.config.forwardRetryMaxMs, this.failures);
+    this.gateway.metrics.retries += 1;
     this.failures = Math.min(this.failures + 1, 30);
     const status = error instanceof GatewayRejected ? error.status : undefined;
     this.log[this.failures === 1 ? "warn" : "debug"]("forwarding failed; retrying", {

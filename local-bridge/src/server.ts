@@ -16,6 +16,7 @@ import type { Outcome } from "./forwarder.js";
 import type { GatewayClient } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
 import type { Intake } from "./intake.js";
+import type { Forwarder } from "./forwarder.js";
 import { errorMessage, type Logger } from "./log.js";
 import { SpoolFullError, SpoolWriteError, type Spool } from "./spool.js";
 
@@ -26,6 +27,7 @@ export interface BridgeParts {
   gateway: GatewayClient;
   spool: Spool;
   intake: Intake;
+  forwarder: Forwarder;
   agentState: () => NonNullable<HealthResponse["agent_channel"]>;
   /** Under `npm start`: the supervisor's restart counts. */
   restarts: () => SupervisorRestarts | undefined;
@@ -43,13 +45,14 @@ class HttpError extends Error {
   }
 }
 
-/** The dispatch API of the data server: `POST /dispatch`, `GET /health`. */
+/** The dispatch API of the data server: `POST /dispatch`, `GET /health`, `GET /metrics`. */
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
     [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
       handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes), headerValue(req, IDEMPOTENCY_KEY_HEADER)),
     [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
+    [`GET ${LOCAL_PATHS.metrics}`]: () => handleMetricsGet(),
   };
 
   /**
@@ -89,6 +92,22 @@ export function createBridgeServer(parts: BridgeParts): Server {
         ...(restarts ? { restarts } : {}),
       },
     ];
+  }
+
+  /** Prometheus text; asks the worker's health (bounded by GATEWAY_TIMEOUT_MS) so reachability is current. */
+  async function handleMetricsGet(): Promise<[number, unknown]> {
+    const workerReachable = await gateway.health().then(
+      () => true,
+      () => false,
+    );
+    const text = gateway.metrics.render({
+      spoolDepth: spool.depth,
+      spoolBytes: spool.bytes,
+      spoolOldestAgeSeconds: parts.forwarder.oldestAgeSeconds(),
+      agentChannel: parts.agentState(),
+      workerReachable,
+    });
+    return [200, new PrometheusText(text)];
   }
 
   return createServer((req, res) => {
@@ -156,9 +175,16 @@ function withDeadline(outcome: Promise<Outcome>, deadlineMs: number): Promise<Ou
   });
 }
 
+/** A body sent as Prometheus text rather than JSON. */
+class PrometheusText {
+  constructor(readonly text: string) {}
+}
+
 function writeJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  const prometheus = body instanceof PrometheusText;
+  const text = prometheus ? body.text : JSON.stringify(body);
+  const type = prometheus ? "text/plain; version=0.0.4; charset=utf-8" : "application/json";
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -2,7 +2,6 @@
 // bundle stays small: `@analyst-notifications/schemas/browser`. Everything
 // here is also exported from the package root.
 
-export { AckSchedule } from "./ws-ack.js";
 export { PING_FRAME, PONG_FRAME } from "./heartbeat.js";
 export { GATEWAY_PATHS, IMAGE_URL_PREFIX, fillPath } from "./paths.js";
 

@@ -20,6 +20,13 @@ export const HealthResponse = z
       .enum(["connected", "connecting", "off"])
       .optional()
       .meta({ description: "Bridge only: state of the outbound agent WebSocket (scripts on demand)." }),
+    bridges: z
+      .record(z.string(), z.enum(["connected", "disconnected"]))
+      .optional()
+      .meta({
+        description:
+          'Worker: each configured bridge (BRIDGE_TOKEN is "default", BRIDGE_TOKENS the others) and whether its agent channel is connected.',
+      }),
     worker_reachable: z
       .boolean()
       .optional()

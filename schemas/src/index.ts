@@ -5,7 +5,6 @@ export * from "./dispatch.js";
 export * from "./health.js";
 export * from "./ws-frames.js";
 export * from "./ws-frames-v2.js";
-export * from "./ws-ack.js";
 export * from "./inbox.js";
 export * from "./errors.js";
 export * from "./local-dispatch.js";

@@ -15,7 +15,8 @@ import type { CliCommand } from "./command.js";
 
 export const serveCommand: CliCommand = {
   name: "serve",
-  summary: "serve POST /dispatch and GET /health on WS_DISPATCH_SOCKET, forward to the worker, run scripts on demand",
+  summary:
+    "serve POST /dispatch, GET /health and GET /metrics on WS_DISPATCH_SOCKET, forward to the worker, run scripts on demand",
   usage: `Usage: analyst-bridge serve
 
 Runs until SIGTERM or SIGINT. Accepted dispatches are written to SPOOL_DIR
@@ -65,6 +66,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     gateway,
     spool,
     intake,
+    forwarder,
     agentState: () => agent.state,
     restarts: supervisor.restarts,
   });

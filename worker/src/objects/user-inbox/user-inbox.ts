@@ -22,6 +22,8 @@ import { deleteUserImages } from "../../images/image-store.js";
 import { InboxStore } from "./inbox-store.js";
 import { LegacySockets, type LegacyRegistration } from "../legacy-lobby/legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
+import { writeMetric, type Metric } from "../../metrics.js";
+import { objectName } from "../object-name.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { V2_TAG, readAttachment, type SocketAttachment } from "../../sockets/attachment.js";
 
@@ -86,14 +88,17 @@ export class UserInbox extends DurableObject<Env> {
 
   /** Stores a notification, then writes it to every open socket of this user. */
   async dispatch(notification: Notification): Promise<DispatchOutcome> {
-    const [outcome] = await this.withLegacyDelivery([notification], [this.onDispatch(notification)]);
+    const [outcome] = await this.dispatchMany([notification]);
     return outcome!;
   }
 
   /** Several notifications of this user, in order; one call for a bridge batch. */
   async dispatchMany(notifications: Notification[]): Promise<DispatchOutcome[]> {
     const outcomes = notifications.map((notification) => this.onDispatch(notification));
-    return this.withLegacyDelivery(notifications, outcomes);
+    const deliveredV2 = sentTotal(outcomes);
+    await this.withLegacyDelivery(notifications, outcomes);
+    writeMetric(this.env, dispatchMetric(outcomes, deliveredV2));
+    return outcomes;
   }
 
   /** A lobby shard asks to count a legacy socket it authenticated: checked and counted in one event. */
@@ -106,13 +111,16 @@ export class UserInbox extends DurableObject<Env> {
     const admission = await this.admission(username, issuedAt);
     if (admission !== "registered") return admission;
     this.legacy.add(socketId, shard);
+    writeMetric(this.env, { event: "socket_opened", protocol: "legacy" });
     await this.reportConnections(username);
     return "registered";
   }
 
   /** A lobby shard's legacy socket closed. */
   async unregisterLegacySocket(username: string, socketId: string): Promise<void> {
-    if (this.legacy.remove(socketId)) await this.reportConnections(username);
+    if (!this.legacy.remove(socketId)) return;
+    writeMetric(this.env, { event: "socket_closed", protocol: "legacy" });
+    await this.reportConnections(username);
   }
 
   async list(query: InboxListQuery): Promise<InboxListResponse> {
@@ -243,6 +251,7 @@ export class UserInbox extends DurableObject<Env> {
     if (since !== undefined) {
       for (const notification of this.store.replay(since)) server.send(v2Frame(notification));
     }
+    writeMetric(this.env, { event: "socket_opened", protocol: "v2" });
     await this.scheduleHeartbeatCheck();
     await this.reportConnections(username);
     return new Response(null, { status: 101, webSocket: client });
@@ -293,7 +302,7 @@ export class UserInbox extends DurableObject<Env> {
 
   /** Objects are addressed by name (userInbox): the name is the username. */
   private username(): string {
-    return this.ctx.id.name ?? "";
+    return objectName(this.ctx, "UserInbox");
   }
 
   private onReadChange(target: ReadTarget, read: boolean, origin?: WebSocket): InboxChangeResponse {
@@ -316,8 +325,8 @@ export class UserInbox extends DurableObject<Env> {
   /** Chart images go with their pruned or deleted notifications (R2, after the reply). */
   private deleteRemovedImages(): void {
     const names = this.store.drainRemovedImages();
-    const username = this.ctx.id.name; // set: objects are addressed by name (userInbox)
-    if (names.length === 0 || username === undefined) return;
+    if (names.length === 0) return;
+    const username = this.username();
     this.ctx.waitUntil(
       deleteUserImages(this.env, username, names).catch((error: unknown) =>
         this.log.error("UserInbox deleteUserImages failed", { error: errorMessage(error) }),
@@ -386,7 +395,9 @@ export class UserInbox extends DurableObject<Env> {
   private async onDisconnect(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.closeSocket(ws, code === 1005 || code === 1006 ? CLOSE_CODES.normal : code, reason);
     const attachment = readAttachment(ws);
-    if (attachment) await this.reportConnections(attachment.username);
+    if (!attachment) return;
+    writeMetric(this.env, { event: "socket_closed", protocol: "v2" });
+    await this.reportConnections(attachment.username);
   }
 
   /**
@@ -477,4 +488,30 @@ function v2Frame(notification: InboxNotification): string {
 
 function isPing(frame: unknown): boolean {
   return typeof frame === "object" && frame !== null && (frame as { type?: unknown }).type === "ping";
+}
+
+function sentTotal(outcomes: DispatchOutcome[]): number {
+  return outcomes.reduce((sum, outcome) => sum + ("sent" in outcome ? outcome.sent : 0), 0);
+}
+
+/** One data point per call; legacy deliveries are what the lobby added to the v2 count. */
+function dispatchMetric(outcomes: DispatchOutcome[], deliveredV2: number): Metric {
+  let stored = 0;
+  let duplicates = 0;
+  let rateLimited = 0;
+  for (const outcome of outcomes) {
+    if ("rateLimited" in outcome) rateLimited += 1;
+    else if (outcome.duplicate) duplicates += 1;
+    else stored += 1;
+  }
+  const deliveredLegacy = sentTotal(outcomes) - deliveredV2;
+  return {
+    event: "dispatch",
+    dispatches: outcomes.length,
+    stored,
+    duplicates,
+    rateLimited,
+    deliveredV2,
+    deliveredLegacy,
+  };
 }

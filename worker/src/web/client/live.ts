@@ -1,5 +1,4 @@
 import {
-  AckSchedule,
   SOCKET_TICKET_PROTOCOL_PREFIX,
   GATEWAY_PATHS,
   PING_FRAME,
@@ -12,6 +11,8 @@ import type {
   ReadFrame,
   UnreadFrame,
 } from "@analyst-notifications/schemas";
+// The one ack schedule of v2 clients (as the repository's test client and the bench import it).
+import { AckSchedule } from "../../../../raycast-extension/src/lib/ack-schedule";
 import { ApiCallError } from "./api.js";
 
 // The page's v2 socket, behaving like the Raycast client: resume after the

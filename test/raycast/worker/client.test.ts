@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient } from "../../src/api/client";
-import { deleteNotification } from "../../src/api/deleteNotification";
-import { getNotifications } from "../../src/api/getNotifications";
-import { markAllAsRead } from "../../src/api/markAllAsRead";
-import { markAsRead } from "../../src/api/markAsRead";
-import { markAsUnread } from "../../src/api/markAsUnread";
-import { ApiRequestError, AuthRequiredError } from "../../src/lib/errors";
-import { TokenManager } from "../../src/lib/tokens";
+import { ApiClient } from "../../../raycast-extension/src/api/client";
+import { deleteNotification } from "../../../raycast-extension/src/api/deleteNotification";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
+import { markAllAsRead } from "../../../raycast-extension/src/api/markAllAsRead";
+import { markAsRead } from "../../../raycast-extension/src/api/markAsRead";
+import { markAsUnread } from "../../../raycast-extension/src/api/markAsUnread";
+import { ApiRequestError, AuthRequiredError } from "../../../raycast-extension/src/lib/errors";
+import { TokenManager } from "../../../raycast-extension/src/lib/tokens";
 import { MemoryTokenStore, clientFor, dispatch, mintToken, startGateway, type Gateway } from "../helpers/server";
 
 let gateway: Gateway;

@@ -1,12 +1,13 @@
+import type { ReactElement } from "react";
 import type { ReactTestInstance } from "react-test-renderer";
 import { describe, expect, it } from "vitest";
-import { LocalStorage, raycast } from "../double/raycast-api";
-import { oauthClientFor } from "../../src/api/oauth";
-import { STORAGE_KEYS } from "../../src/lib/storage";
-import { press, render, waitFor, type Rendered } from "../helpers/render";
+import { LocalStorage, raycast } from "../../../raycast-extension/test/double/raycast-api";
+import { oauthClientFor } from "../../../raycast-extension/src/api/oauth";
+import { STORAGE_KEYS } from "../../../raycast-extension/src/lib/storage";
+import { press, render, waitFor, type Rendered } from "../../../raycast-extension/test/helpers/render";
 import { clientFor, dispatch } from "../helpers/server";
 import { launchInbox, signInAs, usePreferences, viewHarness } from "../helpers/views";
-import { getNotifications } from "../../src/api/getNotifications";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
 
 const harness = viewHarness();
 
@@ -112,7 +113,7 @@ describe("Analyst Notifications view (double of @raycast/api, real worker)", () 
     // A token signed with another secret: the server answers 401, the sign-in is cleared.
     raycast.reset();
     usePreferences(harness.gateway);
-    const { oauthClientFor } = await import("../../src/api/oauth");
+    const { oauthClientFor } = await import("../../../raycast-extension/src/api/oauth");
     const client = oauthClientFor(new URL(harness.gateway.url.href));
     await client.setTokens({ access_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2aWV3LWV2ZSJ9.bad" });
     harness.view = await render(launchInbox());
@@ -120,8 +121,9 @@ describe("Analyst Notifications view (double of @raycast/api, real worker)", () 
     expect(await client.getTokens()).toBeUndefined();
   });
 
-  it("opens the detail of the notification the menu bar was clicked on", async () => {
+  it("opens the notification chosen in the menu bar on top of the list, marked read; Delete returns to the list", async () => {
     await signInAs(harness.gateway, "view-fay");
+    await dispatch(harness.gateway, "view-fay", { title: "Other" });
     const { id } = await dispatch(harness.gateway, "view-fay", {
       title: "Chart alert",
       message: "See the chart",
@@ -129,22 +131,33 @@ describe("Analyst Notifications view (double of @raycast/api, real worker)", () 
       image_url: "/api/notifications/images/missing.png",
     });
     harness.view = await render(launchInbox({ notificationId: id }));
-    const detail = await waitFor(() => {
-      const found = harness.view!.all("Detail")[0];
-      if (!found) throw new Error("no detail yet");
-      return found;
-    });
-    expect(detail.props.markdown).toContain("# Chart alert\n\nSee the chart");
-    const labels = harness.view!.all("Detail.Metadata.Label").map((node) => [node.props.title, node.props.text]);
-    expect(labels).toContainEqual(["Script", "revenue.py"]);
-    expect(harness.view!.action("Open in Claude Code").props.shortcut).toEqual({
-      modifiers: ["cmd", "shift"],
-      key: "return",
-    });
-    expect(harness.view!.action("Open Image").props.shortcut).toEqual({ modifiers: ["cmd"], key: "o" });
-    expect(harness.view!.action("Copy Message").props.content).toBe("See the chart");
-    // The server has no such image: the detail drops the chart instead of spinning forever.
-    await waitFor(() => expect(harness.view!.all("Detail")[0]?.props.markdown).not.toContain("Loading the chart"));
+    // The list is the root view, so Esc from the detail returns to it.
+    await waitFor(() => expect(items(harness.view!).map((node) => node.props.title)).toEqual(["Chart alert", "Other"]));
+    await waitFor(() => expect(raycast.pushed).toHaveLength(1));
+    const detail = await render(raycast.pushed[0] as ReactElement);
+    try {
+      expect(detail.all("Detail")[0]?.props.markdown).toContain("# Chart alert\n\nSee the chart");
+      const labels = detail.all("Detail.Metadata.Label").map((node) => [node.props.title, node.props.text]);
+      expect(labels).toContainEqual(["Script", "revenue.py"]);
+      // Opening it marked it read: in the detail, in the list behind it and on the server.
+      await waitFor(() => expect(detail.all("Detail.Metadata.TagList.Item")[0]?.props.text).toBe("Read"));
+      await waitFor(() => expect(tags(itemTitled(harness.view!, "Chart alert"))).toEqual([]));
+      expect((await serverState("view-fay")).notifications.find((item) => item.id === id)?.read).toBe(true);
+      expect(detail.action("Open in Claude Code").props.shortcut).toEqual({
+        modifiers: ["cmd", "shift"],
+        key: "return",
+      });
+      expect(detail.action("Open Image").props.shortcut).toEqual({ modifiers: ["cmd"], key: "o" });
+      expect(detail.action("Copy Message").props.content).toBe("See the chart");
+      // The server has no such image: the detail drops the chart instead of spinning forever.
+      await waitFor(() => expect(detail.all("Detail")[0]?.props.markdown).not.toContain("Loading the chart"));
+
+      await press(detail.action("Delete Notification"));
+      expect(raycast.pops).toBe(1);
+      await waitFor(() => expect(items(harness.view!).map((node) => node.props.title)).toEqual(["Other"]));
+    } finally {
+      await detail.unmount();
+    }
   });
 
   it("shows the account and signs out: tokens, cached and stored inbox are gone, sign-in is asked", async () => {
@@ -185,7 +198,7 @@ describe("Analyst Notifications view (double of @raycast/api, real worker)", () 
     harness.view = await render(launchInbox());
     await waitFor(() => itemTitled(harness.view!, "Investigate me"));
     await press(harness.view.action("Open in Claude Code", itemTitled(harness.view, "Investigate me")));
-    expect(raycast.toasts.at(-1)).toEqual({
+    expect(raycast.toasts.at(-1)).toMatchObject({
       style: "failure",
       title: "Failed to open Claude Code",
       message: "Claude Code was not found at /nope/claude: check the preference",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import Command from "../../src/run-script";
-import { raycast } from "../double/raycast-api";
-import { render, waitFor } from "../helpers/render";
+import Command from "../../../raycast-extension/src/run-script";
+import { raycast } from "../../../raycast-extension/test/double/raycast-api";
+import { render, waitFor } from "../../../raycast-extension/test/helpers/render";
 import { signInAs, viewHarness } from "../helpers/views";
 
 const harness = viewHarness();

@@ -1,9 +1,9 @@
-import { oauthClientFor } from "../../src/api/oauth";
-import { raycast } from "../double/raycast-api";
+import { oauthClientFor } from "../../../raycast-extension/src/api/oauth";
+import { raycast } from "../../../raycast-extension/test/double/raycast-api";
 import { createElement } from "react";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
-import InboxCommand, { type InboxLaunchContext } from "../../src/inbox";
-import type { Rendered } from "./render";
+import InboxCommand, { type InboxLaunchContext } from "../../../raycast-extension/src/inbox";
+import type { Rendered } from "../../../raycast-extension/test/helpers/render";
 import { mintToken, startGateway, type Gateway } from "./server";
 
 /** Preferences as a user would set them, pointing at the test gateway. */

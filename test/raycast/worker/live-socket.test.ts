@@ -1,11 +1,11 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectLiveInbox, type ConnectionState } from "../../src/lib/live-socket";
-import { reconnectDelayMs, type ReconnectPolicy } from "../../src/lib/reconnect";
-import type { ServerFrame } from "../../src/lib/wire";
-import { ApiClient } from "../../src/api/client";
-import { TokenManager } from "../../src/lib/tokens";
-import { until } from "../helpers/wait";
+import { connectLiveInbox, type ConnectionState } from "../../../raycast-extension/src/lib/live-socket";
+import { reconnectDelayMs, type ReconnectPolicy } from "../../../raycast-extension/src/lib/reconnect";
+import type { ServerFrame } from "../../../raycast-extension/src/lib/wire";
+import { ApiClient } from "../../../raycast-extension/src/api/client";
+import { TokenManager } from "../../../raycast-extension/src/lib/tokens";
+import { until } from "../../../raycast-extension/test/helpers/wait";
 import { MemoryTokenStore, clientFor, dispatch, mintToken, startGateway, type Gateway } from "../helpers/server";
 
 // Short timers via the policy (the production values are 1 s → 30 s).

@@ -1,36 +1,14 @@
-import { startGateway, type Gateway } from "../../../test/helpers/gateway";
-import { mintToken } from "../../../test/helpers/tokens";
-import { ApiClient } from "../../src/api/client";
-import { TokenManager, type StoredTokens, type TokenResponse, type TokenStore } from "../../src/lib/tokens";
-import type { InboxNotification } from "../../src/lib/wire";
+import { startGateway, type Gateway } from "../../helpers/gateway";
+import { mintToken } from "../../helpers/tokens";
+import { ApiClient } from "../../../raycast-extension/src/api/client";
+import { TokenManager } from "../../../raycast-extension/src/lib/tokens";
+import { MemoryTokenStore } from "../../../raycast-extension/test/helpers/memory-token-store";
+import type { InboxNotification } from "../../../raycast-extension/src/lib/wire";
 
 // The real worker (workerd via wrangler) for the extension's tests, plus the
 // few things they do to it: mint a user's token, dispatch as the bridge does.
 
-export { startGateway, mintToken, type Gateway };
-
-/** A TokenStore in memory: what Raycast's secure storage holds. */
-export class MemoryTokenStore implements TokenStore {
-  tokens: StoredTokens | undefined;
-  removed = 0;
-  constructor(tokens?: StoredTokens) {
-    this.tokens = tokens;
-  }
-  async get() {
-    return this.tokens;
-  }
-  async set(response: TokenResponse) {
-    this.tokens = {
-      accessToken: response.access_token,
-      ...(response.refresh_token ? { refreshToken: response.refresh_token } : {}),
-      ...(response.expires_in ? { expiresAt: Date.now() + response.expires_in * 1000 } : {}),
-    };
-  }
-  async remove() {
-    this.tokens = undefined;
-    this.removed += 1;
-  }
-}
+export { startGateway, mintToken, MemoryTokenStore, type Gateway };
 
 /** A client of the gateway signed in as `user` with a fresh token (no refresh token). */
 export async function clientFor(gateway: Gateway, user: string, expiresIn = 3600) {

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startBridge, type Bridge } from "../../../test/helpers/bridge";
-import { getNotifications } from "../../src/api/getNotifications";
-import Command from "../../src/run-script";
-import { raycast } from "../double/raycast-api";
-import { press, render, waitFor } from "../helpers/render";
+import { startBridge, type Bridge } from "../../helpers/bridge";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
+import Command from "../../../raycast-extension/src/run-script";
+import { raycast } from "../../../raycast-extension/test/double/raycast-api";
+import { press, render, waitFor } from "../../../raycast-extension/test/helpers/render";
 import { clientFor } from "../helpers/server";
 import { signInAs, viewHarness } from "../helpers/views";
 

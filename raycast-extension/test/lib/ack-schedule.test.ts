@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AckSchedule } from "../src/ws-ack.js";
+import { AckSchedule } from "../../src/lib/ack-schedule";
 
 describe("AckSchedule", () => {
   beforeEach(() => vi.useFakeTimers());

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ReactTestInstance } from "react-test-renderer";
-import Command, { showBanners } from "../../src/menu-bar";
-import { getNotifications } from "../../src/api/getNotifications";
-import { accountKey } from "../../src/lib/inbox-store";
-import { InboxRepository, STORAGE_KEYS } from "../../src/lib/storage";
-import { syncInbox } from "../../src/lib/sync";
-import { LocalStorage, raycast } from "../double/raycast-api";
-import { press, render, waitFor, type Rendered } from "../helpers/render";
+import Command from "../../../raycast-extension/src/menu-bar";
+import { showBanners } from "../../../raycast-extension/src/actions/banners";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
+import { accountKey } from "../../../raycast-extension/src/lib/inbox-store";
+import { InboxRepository, STORAGE_KEYS } from "../../../raycast-extension/src/lib/storage";
+import { syncInbox } from "../../../raycast-extension/src/lib/sync";
+import { LocalStorage, raycast } from "../../../raycast-extension/test/double/raycast-api";
+import { press, render, waitFor, type Rendered } from "../../../raycast-extension/test/helpers/render";
 import { clientFor, dispatch } from "../helpers/server";
 import { signInAs, usePreferences, viewHarness } from "../helpers/views";
 
@@ -81,7 +82,7 @@ describe("banners of background runs (real sync, osascript replaced by a recorde
     const repository = new InboxRepository(LocalStorage, accountKey(harness.gateway.url.href, "menu-dee"));
     const fetchPage = (query: { since?: number; limit: number }) => getNotifications(client, query);
     const shown: string[][] = [];
-    const record = async (args: string[]) => shown.push(args.slice(-2));
+    const record = async (banner: { title: string; message: string }) => shown.push([banner.title, banner.message]);
 
     await dispatch(harness.gateway, "menu-dee", { title: "Old" });
     await showBanners(await syncInbox(repository, fetchPage, { limit: 50 }), true, record);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getNotifications } from "../../src/api/getNotifications";
-import { markAsRead } from "../../src/api/markAsRead";
-import { deleteNotification } from "../../src/api/deleteNotification";
-import { accountKey } from "../../src/lib/inbox-store";
-import { InboxRepository, type KeyValueStorage } from "../../src/lib/storage";
-import { syncInbox, type FetchInboxPage } from "../../src/lib/sync";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
+import { markAsRead } from "../../../raycast-extension/src/api/markAsRead";
+import { deleteNotification } from "../../../raycast-extension/src/api/deleteNotification";
+import { accountKey } from "../../../raycast-extension/src/lib/inbox-store";
+import { InboxRepository, type KeyValueStorage } from "../../../raycast-extension/src/lib/storage";
+import { syncInbox, type FetchInboxPage } from "../../../raycast-extension/src/lib/sync";
 import { clientFor, dispatch, startGateway, type Gateway } from "../helpers/server";
 
 /** LocalStorage as Raycast keeps it: a string map. */

@@ -1,7 +1,13 @@
+import { ACK_DELAY_MS } from "./config";
+
+// The one implementation of when a v2 client acknowledges: the extension's live
+// socket uses it, and so do the repository's test client and the bench (they
+// import this file), so what they measure is what the extension does.
+
 /**
- * When a v2 client acknowledges (AckFrame): at once when half of the
- * server's `ack_window` is unacknowledged, else `delayMs` after the last
- * notification, so a burst costs a few acks and a trickle one each.
+ * When a v2 client acknowledges (`{"type":"ack","cursor":n}`): at once when
+ * half of the server's `ack_window` is unacknowledged, else `delayMs` after
+ * the last notification, so a burst costs a few acks and a trickle one each.
  * Replayed notifications (seq ≤ auth_ok's cursor) need no ack.
  */
 export class AckSchedule {
@@ -13,7 +19,7 @@ export class AckSchedule {
   constructor(
     authOk: { cursor: number; ack_window: number },
     private readonly sendAck: (cursor: number) => void,
-    private readonly delayMs = 100,
+    private readonly delayMs = ACK_DELAY_MS,
   ) {
     this.acked = this.latest = authOk.cursor;
     this.halfWindow = Math.max(1, Math.floor(authOk.ack_window / 2));
@@ -26,6 +32,7 @@ export class AckSchedule {
     else if (this.latest > this.acked) this.timer ??= setTimeout(() => this.flush(), this.delayMs);
   }
 
+  /** Acknowledges everything received so far, now. */
   flush(): void {
     this.stop();
     if (this.latest <= this.acked) return;
@@ -33,6 +40,7 @@ export class AckSchedule {
     this.sendAck(this.latest);
   }
 
+  /** Cancels a pending ack (the socket closed). */
   stop(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

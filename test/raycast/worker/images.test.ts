@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { downloadImage, getImage } from "../../src/api/getImage";
+import { downloadImage, getImage } from "../../../raycast-extension/src/api/getImage";
 import { clientFor, dispatch, startGateway, type Gateway } from "../helpers/server";
 
 // Chart images: stored by the bridge, served only to their user,

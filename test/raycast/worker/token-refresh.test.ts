@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_PATHS, ApiClient } from "../../src/api/client";
-import { exchangeCode } from "../../src/api/exchangeCode";
-import { getNotifications } from "../../src/api/getNotifications";
-import { getServerMetadata } from "../../src/api/getServerMetadata";
-import { refreshTokens } from "../../src/api/refreshTokens";
-import { OAUTH_CLIENT_ID, OAUTH_SCOPE } from "../../src/lib/config";
-import { ApiRequestError, AuthRequiredError } from "../../src/lib/errors";
-import { readTokenClaims } from "../../src/lib/jwt";
-import { connectLiveInbox, type ConnectionState } from "../../src/lib/live-socket";
-import { TokenManager } from "../../src/lib/tokens";
-import { OAuth } from "../double/raycast-api";
+import { API_PATHS, ApiClient } from "../../../raycast-extension/src/api/client";
+import { exchangeCode } from "../../../raycast-extension/src/api/exchangeCode";
+import { getNotifications } from "../../../raycast-extension/src/api/getNotifications";
+import { getServerMetadata } from "../../../raycast-extension/src/api/getServerMetadata";
+import { refreshTokens } from "../../../raycast-extension/src/api/refreshTokens";
+import { OAUTH_CLIENT_ID, OAUTH_SCOPE } from "../../../raycast-extension/src/lib/config";
+import { ApiRequestError, AuthRequiredError } from "../../../raycast-extension/src/lib/errors";
+import { readTokenClaims } from "../../../raycast-extension/src/lib/jwt";
+import { connectLiveInbox, type ConnectionState } from "../../../raycast-extension/src/lib/live-socket";
+import { TokenManager } from "../../../raycast-extension/src/lib/tokens";
+import { OAuth } from "../../../raycast-extension/test/double/raycast-api";
 import { consentOverHttp, unlinkOverHttp } from "../helpers/browser-consent";
-import { until } from "../helpers/wait";
+import { until } from "../../../raycast-extension/test/helpers/wait";
 import { MemoryTokenStore, dispatch, startGateway, type Gateway } from "../helpers/server";
 
-// Against the gateway's real OAuth server: access tokens live 60 s there, so
+// Against the real OAuth server: access tokens live 60 s there, so
 // with the client's 120 s margin every use refreshes (a short timer via a setting).
 const ACCESS_TOKEN_TTL_SECONDS = 60;
 

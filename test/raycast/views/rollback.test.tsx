@@ -1,7 +1,7 @@
 import type { ReactTestInstance } from "react-test-renderer";
 import { describe, expect, it } from "vitest";
-import { raycast } from "../double/raycast-api";
-import { press, render, waitFor } from "../helpers/render";
+import { raycast } from "../../../raycast-extension/test/double/raycast-api";
+import { press, render, waitFor } from "../../../raycast-extension/test/helpers/render";
 import { dispatch } from "../helpers/server";
 import { launchInbox, signInAs, viewHarness } from "../helpers/views";
 
