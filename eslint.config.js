@@ -13,6 +13,7 @@ export default tseslint.config(
       "reports/",
       "schemas/json/",
       "raycast-extension/",
+      "worker/src/web/generated/",
       "worker/worker-configuration.d.ts",
     ],
   },
@@ -23,6 +24,11 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    // The web inbox's browser script.
+    files: ["worker/src/web/client/**/*.ts"],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // No import loops: a module graph that is a tree can be read from the leaves up.

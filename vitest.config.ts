@@ -31,6 +31,14 @@ export default defineConfig({
         },
       },
       {
+        // The web inbox's browser script: its pure parts (the page itself is tested in chromium, test/web-inbox.test.ts).
+        test: {
+          name: "web",
+          root: "worker/src/web/client",
+          include: ["**/*.test.ts"],
+        },
+      },
+      {
         test: {
           name: "e2e",
           root: "test",

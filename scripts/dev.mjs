@@ -170,6 +170,7 @@ console.log(`
   Analyst Notifications is running.
 
   WebSocket      ws://${HOST}:${PORT}/ws/notifications
+  Web inbox      ${gatewayUrl}/inbox${devSignIn ? "  (development sign-in: type any username)" : ""}
   Link page      ${gatewayUrl}/desktop/link${devSignIn ? "  (development sign-in: type any username)" : ""}
   Dispatch sock  ${SOCKET}
   Dev token      (user "${DEMO_USER}", 30 days)

@@ -98,10 +98,11 @@ describe("security headers on every HTML page", () => {
   const get = (path: string, cookie = true) =>
     site.fetch(path, { redirect: "manual", headers: cookie ? { Cookie: session.cookie } : {} });
 
-  // Every page handler in worker/src/signin/ (htmlPage and errorPage), in a state that renders it.
+  // Every page handler in worker/src/signin/ and web/ (htmlPage and errorPage), in a state that renders it.
   const pages: Array<[string, () => Promise<Response>, number]> = [
     ["the dev sign-in page", () => get("/auth/login", false), 200],
     ["the link page", () => get("/desktop/link"), 200],
+    ["the web inbox", () => get("/inbox"), 200],
     ["the OAuth consent page", () => get(`/oauth/authorize?${consentQuery()}`), 200],
     ["an OAuth error page (bad redirect_uri)", () => get("/oauth/authorize?client_id=raycast"), 400],
     ["an error page (sign-in not configured)", () => get("/auth/callback?code=x&state=y", false), 503],

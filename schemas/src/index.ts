@@ -12,5 +12,7 @@ export * from "./images.js";
 export * from "./agent.js";
 export * from "./desktop-auth.js";
 export * from "./oauth.js";
+export * from "./browser.js";
+export * from "./web-inbox.js";
 export * from "./supervisor.js";
 export { PUBLISHED_SCHEMAS } from "./published.js";

@@ -32,6 +32,10 @@ export const GATEWAY_PATHS = {
   oauthAuthorize: "/oauth/authorize",
   oauthToken: "/oauth/token",
   oauthMetadata: "/.well-known/oauth-authorization-server",
+  // The web inbox (docs/WEB-INBOX.md).
+  inbox: "/inbox",
+  inboxScript: "/inbox/app.js",
+  socketTicket: "/api/web/socket-ticket",
 } as const;
 
 /** Where stored chart images are served; a notification's `image_url` is this plus `<name>.png`. */

@@ -30,6 +30,7 @@ import {
   UnreadFrame,
 } from "./ws-frames-v2.js";
 import { ErrorBody } from "./errors.js";
+import { SocketTicketResponse } from "./web-inbox.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
 import { SupervisorMessage, SupervisorRestarts } from "./supervisor.js";
@@ -87,6 +88,7 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   DeletedFrame,
   AckFrame,
   ErrorFrame,
+  SocketTicketResponse,
   SupervisorRestarts,
   SupervisorMessage,
 };

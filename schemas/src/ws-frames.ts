@@ -34,12 +34,8 @@ export const AuthErrorFrame = z
   .meta({ id: "AuthErrorFrame", title: "AuthErrorFrame" });
 export type AuthErrorFrame = z.infer<typeof AuthErrorFrame>;
 
-/**
- * The exact heartbeat texts of every socket (legacy, v2 and the bridge's agent
- * channel): the runtime's auto-response matches them byte for byte.
- */
-export const PING_FRAME = '{"type":"ping"}';
-export const PONG_FRAME = '{"type":"pong"}';
+// The heartbeat texts live in heartbeat.ts (no zod), for the web inbox's script.
+export { PING_FRAME, PONG_FRAME } from "./heartbeat.js";
 
 /** Server → client heartbeat of legacy sockets. */
 export const PingFrame = z.object({ type: z.literal("ping") }).meta({ id: "PingFrame", title: "PingFrame" });

@@ -25,11 +25,11 @@ export class TestSocket {
   /** v2: acknowledges notifications as they arrive (connectV2 sets it unless told not to). */
   acks: AckSchedule | undefined;
 
-  constructor(url: string, options?: WebSocket.ClientOptions) {
+  constructor(url: string, options?: WebSocket.ClientOptions, protocols: string[] = []) {
     // workerd (local) leaves the TCP connection of a hibernated socket open after
     // the close handshake; ws would wait 30 s for it before emitting "close".
     // (`closeTimeout` is newer than @types/ws.)
-    this.ws = new WebSocket(url, { closeTimeout: 500, ...options } as WebSocket.ClientOptions);
+    this.ws = new WebSocket(url, protocols, { closeTimeout: 500, ...options } as WebSocket.ClientOptions);
     this.ws.on("message", (data, isBinary) => {
       const frame = isBinary ? { type: "(binary)" } : (JSON.parse(data.toString()) as Frame);
       this.frames.push(frame);

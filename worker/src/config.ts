@@ -64,6 +64,10 @@ export const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS = 60;
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 /** Sign-in forms and OAuth token requests are a few hundred bytes. */
 export const DEFAULT_FORM_BODY_LIMIT_BYTES = 16_384;
+/** A web inbox socket ticket is spent within a second of being issued; 30 s covers a slow network. */
+export const DEFAULT_SOCKET_TICKET_TTL_SECONDS = 30;
+/** Unspent socket tickets kept per user (several tabs reconnecting at once); older ones are dropped. */
+export const DEFAULT_SOCKET_TICKETS_PER_USER = 20;
 /** Google is the default OpenID provider; any issuer with discovery works. */
 export const DEFAULT_OIDC_ISSUER = "https://accounts.google.com";
 /** `local-part`: alice@example.com signs in as `alice`; `explicit`: only USERNAME_OVERRIDES. */

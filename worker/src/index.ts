@@ -36,6 +36,9 @@ import {
   handleOAuthToken,
 } from "./signin/oauth-server.js";
 import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut } from "./signin/sign-in.js";
+import { handleInboxPage, handleInboxScript } from "./web/inbox-page.js";
+import { ensureUserTokenOrSession } from "./web/session-auth.js";
+import { handleSocketTicketCreate } from "./web/socket-ticket.js";
 
 export { UserInbox } from "./objects/user-inbox/user-inbox.js";
 export { ConnectionRegistry } from "./objects/connection-registry/connection-registry.js";
@@ -64,17 +67,18 @@ const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
 router
   .get(PATHS.liveness, () => json({ status: "ok" }))
   .get(PATHS.notificationsSocket, ensureSocketOrigin, handleNotificationsSocket)
-  .get(PATHS.notifications, ensureUserToken, handleNotificationsList)
-  .post(PATHS.notificationsRead, ensureUserToken, handleNotificationsRead)
-  .post(PATHS.notificationsUnread, ensureUserToken, handleNotificationsUnread)
-  .delete(PATHS.notification, ensureUserToken, handleNotificationDelete)
+  // The inbox API: a user token, or the web inbox's session + CSRF header.
+  .get(PATHS.notifications, ensureUserTokenOrSession, handleNotificationsList)
+  .post(PATHS.notificationsRead, ensureUserTokenOrSession, handleNotificationsRead)
+  .post(PATHS.notificationsUnread, ensureUserTokenOrSession, handleNotificationsUnread)
+  .delete(PATHS.notification, ensureUserTokenOrSession, handleNotificationDelete)
   .post(PATHS.bridgeDispatch, ensureBridgeToken, handleBridgeDispatch)
   .post(PATHS.bridgeDispatchBatch, ensureBridgeToken, handleBridgeDispatchBatch)
   .get(PATHS.bridgeHealth, ensureBridgeToken, handleBridgeHealth)
   .get(PATHS.bridgeInbox, ensureBridgeToken, handleBridgeInboxGet)
   .get(PATHS.bridgeAgent, ensureBridgeToken, handleBridgeAgent)
   .put(PATHS.bridgeImage, ensureBridgeToken, handleBridgeImagePut)
-  .post(PATHS.imageSignedUrls, ensureUserToken, handleImageSignedUrls)
+  .post(PATHS.imageSignedUrls, ensureUserTokenOrSession, handleImageSignedUrls)
   .get(PATHS.image, handleImageGet)
   .get(PATHS.scripts, ensureUserToken, handleScriptsList)
   .post(PATHS.scriptsRun, ensureUserToken, handleScriptsRun)
@@ -90,7 +94,10 @@ router
   .get(PATHS.oauthAuthorize, handleOAuthAuthorizePage)
   .post(PATHS.oauthAuthorize, handleOAuthAuthorizeDecision)
   .post(PATHS.oauthToken, handleOAuthToken)
-  .get(PATHS.oauthMetadata, handleOAuthMetadata);
+  .get(PATHS.oauthMetadata, handleOAuthMetadata)
+  .get(PATHS.inbox, handleInboxPage)
+  .get(PATHS.inboxScript, handleInboxScript)
+  .post(PATHS.socketTicket, handleSocketTicketCreate);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

@@ -8,11 +8,13 @@ import { legacyLobby, userInbox } from "../objects/stubs.js";
 import { bearerToken } from "../http/preconditions.js";
 import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
 import { CONNECT_HEADERS } from "../objects/user-inbox/user-inbox.js";
+import { isTicketUpgrade, redeemOfferedTicket, withWebSocketProtocol } from "../web/socket-ticket.js";
 
 /**
  * `GET /ws/notifications`. With `Authorization: Bearer` it is a v2 socket:
- * checked before the upgrade and handed straight to the user's object.
- * Without, it is a legacy socket: auth comes in the first frame, so it goes
+ * checked before the upgrade and handed straight to the user's object. The
+ * web inbox opens the same v2 socket with a single-use ticket offered as a
+ * subprotocol (web/socket-ticket.ts). Without either, it is a legacy socket: auth comes in the first frame, so it goes
  * to a shard of the legacy lobby (objects/legacy-lobby/legacy-lobby.ts), which holds it hibernated.
  */
 export async function handleNotificationsSocket(request: IRequest, env: Env): Promise<Response> {
@@ -20,6 +22,7 @@ export async function handleNotificationsSocket(request: IRequest, env: Env): Pr
     throw new ApiError(ERRORS.upgradeRequired);
   }
   if (request.headers.has("Authorization")) return connectV2(request, env);
+  if (isTicketUpgrade(request)) return connectWithTicket(request, env);
   const address = clientAddress(request, env);
   const shard = lobbyShardFor(address, loadConfig(env).legacyLobbyShards);
   return legacyLobby(env, shard).fetch("https://legacy-lobby/connect", {
@@ -39,6 +42,27 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;
   }
+  return handToInbox(env, username, issuedAt, since);
+}
+
+async function connectWithTicket(request: IRequest, env: Env): Promise<Response> {
+  const since = parseSince(new URL(request.url).searchParams.get("since"));
+  let user: { username: string; issuedAt: number };
+  try {
+    user = await redeemOfferedTicket(request, env, clientAddress(request, env));
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
+    throw error;
+  }
+  return withWebSocketProtocol(await handToInbox(env, user.username, user.issuedAt, since));
+}
+
+function handToInbox(
+  env: Env,
+  username: string,
+  issuedAt: number | undefined,
+  since: number | undefined,
+): Promise<Response> {
   const headers: Record<string, string> = {
     Upgrade: "websocket",
     [CONNECT_HEADERS.username]: username,

@@ -55,6 +55,7 @@ export const handleDesktopLinkPage = withHtmlErrors(async (request: IRequest, en
 </div>
 <p role="status" id="status" aria-live="polite"></p>
 <p><a id="open-app" class="button" hidden>Open Data Analyst</a></p>
+<p class="muted">Your notifications are also in the <a href="/inbox">web inbox</a>.</p>
 <noscript><p role="alert">This page needs JavaScript to hand the token to the app.</p></noscript>
 <meta name="csrf-token" content="${escapeHtml(csrf)}">`,
     script: LINK_PAGE_SCRIPT,

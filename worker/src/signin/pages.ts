@@ -40,6 +40,10 @@ export interface PageOptions {
   status?: number;
   /** Inline script, allowed by this page's nonce only. */
   script?: string;
+  /** A script of our own origin, loaded with this page's nonce (the web inbox's bundle). */
+  scriptSrc?: string;
+  /** Replaces the card style and layout: `body` is then the whole page body. */
+  style?: string;
   /** Where this page's forms may submit or be redirected to besides 'self' (CSP form-action). */
   formActions?: string[];
   headers?: HeadersInit;
@@ -50,7 +54,16 @@ export interface PageOptions {
  * CSP, no framing, no referrer to other sites (URLs here carry codes), and no caching (pages
  * carry CSRF tokens and sometimes tokens).
  */
-export function htmlPage({ title, body, status = 200, script, formActions = [], headers }: PageOptions): Response {
+export function htmlPage({
+  title,
+  body,
+  status = 200,
+  script,
+  scriptSrc,
+  style,
+  formActions = [],
+  headers,
+}: PageOptions): Response {
   const nonce = randomToken(16);
   const csp = [
     "default-src 'none'",
@@ -68,13 +81,11 @@ export function htmlPage({ title, body, status = 200, script, formActions = [], 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Analyst Notifications</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${style ?? STYLE}</style>
 </head>
 <body>
-<main>
-${body}
-</main>
-${script ? `<script nonce="${nonce}">${script}</script>` : ""}
+${style ? body : `<main>\n${body}\n</main>`}
+${script ? `<script nonce="${nonce}">${script}</script>` : ""}${scriptSrc ? `<script nonce="${nonce}" src="${escapeHtml(scriptSrc)}"></script>` : ""}
 </body>
 </html>
 `;

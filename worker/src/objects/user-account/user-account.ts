@@ -53,6 +53,11 @@ export class UserAccount extends DurableObject<Env> {
       used_at INTEGER
     )`);
     sql.exec("CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family_id)");
+    // Web inbox socket tickets (web/socket-ticket.ts): single use, seconds long.
+    sql.exec(`CREATE TABLE IF NOT EXISTS socket_tickets (
+      ticket_hash TEXT PRIMARY KEY,
+      expires_at INTEGER NOT NULL
+    )`);
   }
 
   /**
@@ -95,12 +100,42 @@ export class UserAccount extends DurableObject<Env> {
     sql.exec("UPDATE account SET linked_at = NULL, revoked_before = ?", revokedBefore);
     sql.exec("DELETE FROM oauth_codes");
     sql.exec("DELETE FROM refresh_tokens");
+    sql.exec("DELETE FROM socket_tickets");
     return revokedBefore;
   }
 
   linkState(): LinkState {
     const { linked_at: linkedAt } = this.row();
     return linkedAt === null ? { linked: false } : { linked: true, linked_at: linkedAt };
+  }
+
+  /** Stores a web inbox socket ticket (by hash) until `expiresAtMs`; only the newest `keep` stay valid. */
+  async issueSocketTicket(ticket: string, expiresAtMs: number, keep: number): Promise<void> {
+    const ticketHash = await sha256Hex(ticket);
+    const sql = this.ctx.storage.sql;
+    sql.exec("DELETE FROM socket_tickets WHERE expires_at < ?", Date.now());
+    sql.exec("INSERT INTO socket_tickets (ticket_hash, expires_at) VALUES (?, ?)", ticketHash, expiresAtMs);
+    sql.exec(
+      `DELETE FROM socket_tickets WHERE rowid NOT IN
+       (SELECT rowid FROM socket_tickets ORDER BY expires_at DESC, rowid DESC LIMIT ?)`,
+      keep,
+    );
+  }
+
+  /**
+   * Spends a socket ticket: the `iat` its socket counts as issued at (as for
+   * a token minted now), or undefined when it is unknown, used or expired.
+   */
+  async redeemSocketTicket(ticket: string): Promise<number | undefined> {
+    const ticketHash = await sha256Hex(ticket);
+    // No await below: two upgrades with one ticket cannot both pass.
+    const sql = this.ctx.storage.sql;
+    const row = sql
+      .exec<{ expires_at: number }>("SELECT expires_at FROM socket_tickets WHERE ticket_hash = ?", ticketHash)
+      .toArray()[0];
+    if (!row) return undefined;
+    sql.exec("DELETE FROM socket_tickets WHERE ticket_hash = ?", ticketHash);
+    return row.expires_at < Date.now() ? undefined : this.issuedAtNow();
   }
 
   /** Stores a new authorization code (by hash) for `ttlMs`. */

@@ -1,0 +1,83 @@
+import {
+  SOCKET_TICKET_PATTERN,
+  SOCKET_TICKET_PROTOCOL_PREFIX,
+  WEB_SOCKET_PROTOCOL,
+  type SocketTicketResponse,
+} from "@analyst-notifications/schemas";
+import type { IRequest } from "itty-router";
+import { limitedAttempt } from "../auth/address-limits.js";
+import { InvalidTokenError } from "../auth/user-token.js";
+import { DEFAULT_SOCKET_TICKETS_PER_USER, DEFAULT_SOCKET_TICKET_TTL_SECONDS } from "../config.js";
+import type { Env } from "../env.js";
+import { json } from "../http/errors.js";
+import { userAccount } from "../objects/stubs.js";
+import { randomToken } from "../signin/crypto.js";
+import { requireWebSession } from "./session-auth.js";
+
+// Browsers cannot send Authorization on a WebSocket upgrade, and a token in
+// the URL ends up in logs and history. The web inbox asks for a ticket with
+// its session (CSRF-protected POST), then offers it as a subprotocol of the
+// upgrade; the ticket is hashed at rest, spent on first use and short-lived.
+
+/** `POST /api/web/socket-ticket` (session + CSRF) → `{"ticket","expires_in"}`. */
+export async function handleSocketTicketCreate(request: IRequest, env: Env): Promise<Response> {
+  const session = await requireWebSession(request, env);
+  const ticket = `${session.username}.${randomToken()}`;
+  await userAccount(env, session.username).issueSocketTicket(
+    ticket,
+    Date.now() + DEFAULT_SOCKET_TICKET_TTL_SECONDS * 1000,
+    DEFAULT_SOCKET_TICKETS_PER_USER,
+  );
+  const body: SocketTicketResponse = { ticket, expires_in: DEFAULT_SOCKET_TICKET_TTL_SECONDS };
+  return json(body);
+}
+
+/** The subprotocols a client offered (`Sec-WebSocket-Protocol`, comma-separated). */
+export function offeredProtocols(request: Pick<Request, "headers">): string[] {
+  const header = request.headers.get("Sec-WebSocket-Protocol");
+  return header === null ? [] : header.split(",").map((value) => value.trim());
+}
+
+/** True when the upgrade offers the web inbox's subprotocol. */
+export function isTicketUpgrade(request: Pick<Request, "headers">): boolean {
+  return offeredProtocols(request).includes(WEB_SOCKET_PROTOCOL);
+}
+
+/**
+ * Spends the ticket offered with the upgrade: the user and the `iat` the
+ * socket counts as issued at. A missing, malformed, unknown, used or expired
+ * ticket throws InvalidTokenError and counts as a failure of the client
+ * address, like a bad token.
+ */
+export async function redeemOfferedTicket(
+  request: Pick<Request, "headers">,
+  env: Env,
+  address: string,
+): Promise<{ username: string; issuedAt: number }> {
+  return limitedAttempt(
+    env,
+    address,
+    async () => {
+      const tickets = offeredProtocols(request).filter((value) => value.startsWith(SOCKET_TICKET_PROTOCOL_PREFIX));
+      const ticket = tickets.length === 1 ? tickets[0]!.slice(SOCKET_TICKET_PROTOCOL_PREFIX.length) : "";
+      if (!SOCKET_TICKET_PATTERN.test(ticket)) throw new InvalidTokenError("expected one socket ticket");
+      const username = ticket.slice(0, ticket.lastIndexOf("."));
+      const issuedAt = await userAccount(env, username).redeemSocketTicket(ticket);
+      if (issuedAt === undefined) throw new InvalidTokenError("socket ticket is unknown, used or expired");
+      return { username, issuedAt };
+    },
+    (error) => error instanceof InvalidTokenError,
+  );
+}
+
+/**
+ * The user's object answers the upgrade; the browser needs the chosen
+ * subprotocol echoed, or it drops the socket. Only the protocol name is
+ * echoed, never the ticket.
+ */
+export function withWebSocketProtocol(response: Response): Response {
+  if (response.status !== 101 || !response.webSocket) return response;
+  const headers = new Headers(response.headers);
+  headers.set("Sec-WebSocket-Protocol", WEB_SOCKET_PROTOCOL);
+  return new Response(null, { status: 101, webSocket: response.webSocket, headers });
+}
