@@ -46,6 +46,11 @@ export const DEFAULT_SCRIPTS_COMMAND = "sudo -n -u {user} /usr/local/bin/notify-
 export const DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS = 70_000;
 /** Helper runs at once; more wait their turn, so a burst of clicks cannot fork-bomb the data server. */
 export const DEFAULT_SCRIPTS_MAX_CONCURRENT = 4;
+/**
+ * Script requests waiting for a helper slot; more are refused at once (the
+ * worker answers 429), so a flood cannot queue work for hours.
+ */
+export const DEFAULT_SCRIPTS_QUEUE_MAX = 16;
 /** Longest pause between reconnects of the agent channel (legacy client: 1 s to 30 s). */
 export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
 /** Legacy: each script of the cron job may run 60 s. */
@@ -82,6 +87,7 @@ export interface BridgeConfig {
   readonly scriptsCommand: readonly string[];
   readonly scriptsCommandTimeoutMs: number;
   readonly scriptsMaxConcurrent: number;
+  readonly scriptsQueueMax: number;
 }
 
 /** What `send`, `health` and `cron` need: they only talk to the socket. */
@@ -240,6 +246,13 @@ export const SETTINGS: readonly SettingDoc[] = [
     usedBy: ["serve"],
   },
   {
+    env: "SCRIPTS_QUEUE_MAX",
+    default: String(DEFAULT_SCRIPTS_QUEUE_MAX),
+    description:
+      "Script requests that may wait for a helper slot; further ones are refused at once (busy). A request whose caller stopped waiting is dropped unrun.",
+    usedBy: ["serve"],
+  },
+  {
     env: "SCRIPT_TIMEOUT_SECONDS",
     default: String(DEFAULT_SCRIPT_TIMEOUT_SECONDS),
     description: "Deadline of each script the cron command runs.",
@@ -326,6 +339,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     scriptsCommand: Object.freeze(scriptsCommand),
     scriptsCommandTimeoutMs: integer(env, "SCRIPTS_COMMAND_TIMEOUT_MS", DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS, 10),
     scriptsMaxConcurrent: integer(env, "SCRIPTS_MAX_CONCURRENT", DEFAULT_SCRIPTS_MAX_CONCURRENT, 1),
+    scriptsQueueMax: integer(env, "SCRIPTS_QUEUE_MAX", DEFAULT_SCRIPTS_QUEUE_MAX, 0),
   });
 }
 

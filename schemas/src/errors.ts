@@ -8,6 +8,12 @@ export const ErrorBody = z
   .object({
     error: z.string(),
     code: z.number().int(),
+    retry_after: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "On 429 and 503 answers that may be retried: seconds to wait, as the Retry-After header." }),
   })
   .meta({ id: "ErrorBody", title: "ErrorBody" });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -75,6 +81,16 @@ export const ERRORS = {
     message: "limit reached: too many failed sign-ins from this address, retry later",
   },
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
+  scriptRunsLimited: {
+    code: 42904,
+    status: 429,
+    message: "limit reached: too many script runs for this user, retry later",
+  },
+  scriptsBusy: {
+    code: 42905,
+    status: 429,
+    message: "limit reached: the data server is running too many scripts, retry later",
+  },
   internal: { code: 50001, status: 500, message: "internal error" },
   scriptFailed: { code: 50002, status: 500, message: "Script '{name}' failed or not found" }, // legacy
   identityProviderFailed: { code: 50202, status: 502, message: "identity provider error" },
@@ -82,6 +98,11 @@ export const ERRORS = {
     code: 50301,
     status: 503,
     message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see README, Sign-in)",
+  },
+  publicUrlRequired: {
+    code: 50304,
+    status: 503,
+    message: "sign-in not configured: set PUBLIC_URL to the gateway's public origin (required off localhost)",
   },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
   spoolFull: { code: 50302, status: 503, message: "limit reached: the bridge's spool is full, retry later" },
@@ -95,9 +116,11 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorEntry>;
 export type ErrorName = keyof typeof ERRORS;
 
-/** The body for an error, with an optional detail after the catalog message. */
-export function errorBody(entry: ErrorEntry, detail?: string): ErrorBody {
-  return { error: detail ? `${entry.message}: ${detail}` : entry.message, code: entry.code };
+/** The body for an error, with an optional detail after the catalog message and, for retryable ones, the wait. */
+export function errorBody(entry: ErrorEntry, detail?: string, retryAfterSeconds?: number): ErrorBody {
+  const body: ErrorBody = { error: detail ? `${entry.message}: ${detail}` : entry.message, code: entry.code };
+  if (retryAfterSeconds !== undefined) body.retry_after = retryAfterSeconds;
+  return body;
 }
 
 /** The body of an entry whose message has `{placeholders}` (legacy texts with a name in them). */

@@ -82,6 +82,17 @@ export const DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS = 30;
 export const DEFAULT_OAUTH_CODE_TTL_SECONDS = 50;
 /** Upper bound of OAUTH_CODE_TTL_SECONDS. */
 export const MAX_OAUTH_CODE_TTL_SECONDS = 59;
+/**
+ * Script runs (and lists) one user may start per minute; each one runs a
+ * helper on the data server. 0 turns the limit off.
+ */
+export const DEFAULT_SCRIPT_RUNS_PER_USER_PER_MINUTE = 20;
+/** Script requests of one user waiting at once: a click or two, not a loop. */
+export const DEFAULT_SCRIPT_RUNS_PER_USER_IN_FLIGHT = 2;
+/** Script requests of all users waiting at once: more than the bridge's SCRIPTS_MAX_CONCURRENT runs plus its queue is pointless. */
+export const DEFAULT_SCRIPT_RUNS_IN_FLIGHT = 16;
+/** Retry-After of a refused script request while others are running: most scripts finish within seconds. */
+export const DEFAULT_SCRIPT_BUSY_RETRY_AFTER_SECONDS = 5;
 /** HS256 secrets shorter than this are guessable offline from any token. */
 export const MIN_SECRET_CHARS = 32;
 
@@ -133,6 +144,11 @@ export interface Config {
   readonly oauthAccessTokenTtlSeconds: number;
   readonly oauthRefreshTokenTtlSeconds: number;
   readonly oauthCodeTtlSeconds: number;
+  /** PUBLIC_URL's origin: issuer and every absolute URL the gateway writes; undefined only for local runs. */
+  readonly publicOrigin: string | undefined;
+  readonly scriptRunsPerUserPerMinute: number;
+  readonly scriptRunsPerUserInFlight: number;
+  readonly scriptRunsInFlight: number;
 }
 
 export class ConfigError extends Error {
@@ -238,6 +254,18 @@ export function loadConfig(env: Env): Config {
       max: MAX_OAUTH_CODE_TTL_SECONDS,
       integer: true,
     }),
+    publicOrigin: publicOrigin(env.PUBLIC_URL),
+    scriptRunsPerUserPerMinute: number(
+      env,
+      "SCRIPT_RUNS_PER_USER_PER_MINUTE",
+      DEFAULT_SCRIPT_RUNS_PER_USER_PER_MINUTE,
+      { min: 0, integer: true },
+    ),
+    scriptRunsPerUserInFlight: number(env, "SCRIPT_RUNS_PER_USER_IN_FLIGHT", DEFAULT_SCRIPT_RUNS_PER_USER_IN_FLIGHT, {
+      min: 1,
+      integer: true,
+    }),
+    scriptRunsInFlight: number(env, "SCRIPT_RUNS_IN_FLIGHT", DEFAULT_SCRIPT_RUNS_IN_FLIGHT, { min: 1, integer: true }),
   });
   parsed.set(env, config);
   return config;
@@ -394,6 +422,17 @@ function origins(raw: string | undefined): string[] {
     }
   }
   return list;
+}
+
+/** PUBLIC_URL: an https origin (http only for loopback), no path; undefined when unset. */
+function publicOrigin(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const url = providerUrl("PUBLIC_URL", value);
+  const origin = new URL(url).origin;
+  if (origin !== url)
+    throw new ConfigError(`PUBLIC_URL=${value} must be an origin: e.g. https://notify.example.com (no path)`);
+  return origin;
 }
 
 function logLevel(raw: string | undefined): LogLevel {

@@ -57,4 +57,8 @@ export interface Env {
   OAUTH_ACCESS_TOKEN_TTL_SECONDS?: string;
   OAUTH_REFRESH_TOKEN_TTL_DAYS?: string;
   OAUTH_CODE_TTL_SECONDS?: string;
+  PUBLIC_URL?: string;
+  SCRIPT_RUNS_PER_USER_PER_MINUTE?: string;
+  SCRIPT_RUNS_PER_USER_IN_FLIGHT?: string;
+  SCRIPT_RUNS_IN_FLIGHT?: string;
 }

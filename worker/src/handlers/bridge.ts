@@ -73,7 +73,11 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
       answers.forEach((answer, i) => {
         results[items[i]!.index] =
           "rateLimited" in answer
-            ? errorBody(ERRORS.dispatchRateLimited, `retry after ${answer.retryAfterSeconds} s`)
+            ? errorBody(
+                ERRORS.dispatchRateLimited,
+                `retry after ${answer.retryAfterSeconds} s`,
+                answer.retryAfterSeconds,
+              )
             : answer;
       });
     }),

@@ -32,8 +32,9 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
   const since = parseSince(new URL(request.url).searchParams.get("since"));
   let username: string;
   let issuedAt: number | undefined;
+  let expiresAt: number;
   try {
-    ({ username, issuedAt } = await authenticateToken(token, env, { address: clientAddress(request) }));
+    ({ username, issuedAt, expiresAt } = await authenticateToken(token, env, { address: clientAddress(request) }));
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;
@@ -43,6 +44,7 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
     [CONNECT_HEADERS.username]: username,
     [CONNECT_HEADERS.protocol]: "v2",
     [CONNECT_HEADERS.issuedAt]: String(issuedAt ?? 0),
+    [CONNECT_HEADERS.tokenExpiresAt]: String(expiresAt * 1000),
   };
   if (since !== undefined) headers[CONNECT_HEADERS.since] = String(since);
   return userInbox(env, username).fetch("https://user-inbox/connect", { headers });

@@ -1,7 +1,7 @@
 import { ERRORS, SCRIPT_NAME_PATTERN, errorBodyWith } from "@analyst-notifications/schemas";
 import { bridgeAgent, type AgentResult } from "../objects/bridge-agent/bridge-agent.js";
 import type { Env } from "../env.js";
-import { ApiError, json } from "../http/errors.js";
+import { ApiError, json, retryLater } from "../http/errors.js";
 import { readJsonBody, type UserRequest } from "../http/middleware.js";
 
 /** Small JSON bodies: `{"name":"x.py"}`. */
@@ -34,6 +34,8 @@ export async function handleScriptsRun(request: UserRequest, env: Env): Promise<
 function agentError(result: AgentResult, failedDetail: string): ApiError {
   if (result.ok) return new ApiError(ERRORS.internal, "unexpected answer from the bridge");
   if (result.reason === "unavailable") return new ApiError(ERRORS.agentUnavailable);
+  if (result.reason === "limited") return retryLater(ERRORS.scriptRunsLimited, result.retryAfterSeconds, result.error);
+  if (result.reason === "busy") return retryLater(ERRORS.scriptsBusy, result.retryAfterSeconds, result.error);
   if (result.reason === "timeout") return new ApiError(ERRORS.agentTimeout, result.error);
   return new ApiError(ERRORS.internal, failedDetail);
 }

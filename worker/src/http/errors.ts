@@ -21,8 +21,15 @@ export function json(body: unknown, init?: ResponseInit): Response {
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
+/** A 429/503 that may be retried: `Retry-After` header and the same number as `retry_after` in the body. */
+export function retryLater(entry: ErrorEntry, retryAfterSeconds: number, detail?: string): ApiError {
+  return new ApiError(entry, detail, { "Retry-After": String(retryAfterSeconds) });
+}
+
 export function errorResponse(error: ApiError): Response {
-  return json(errorBody(error.entry, error.detail), { status: error.entry.status, headers: error.headers });
+  const retryAfter = Number(new Headers(error.headers).get("Retry-After") ?? "");
+  const body = errorBody(error.entry, error.detail, retryAfter > 0 ? retryAfter : undefined);
+  return json(body, { status: error.entry.status, headers: error.headers });
 }
 
 /** The value of a successful validation; otherwise throws its catalog error. */

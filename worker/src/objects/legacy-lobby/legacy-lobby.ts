@@ -164,8 +164,9 @@ export class LegacyLobby extends DurableObject<Env> {
   private async authenticate(ws: WebSocket, attachment: LobbyAttachment, token: string): Promise<void> {
     let username: string;
     let issuedAt: number | undefined;
+    let expiresAt: number;
     try {
-      ({ username, issuedAt } = await authenticateToken(token, this.env, { address: attachment.address }));
+      ({ username, issuedAt, expiresAt } = await authenticateToken(token, this.env, { address: attachment.address }));
     } catch (error) {
       if (error instanceof AddressLimitedError) {
         return this.fail(
@@ -209,11 +210,20 @@ export class LegacyLobby extends DurableObject<Env> {
       return this.fail(ws, AUTH_ERROR_MESSAGES.invalidToken); // revoked meanwhile
     }
     const now = Date.now();
-    ws.serializeAttachment({ ...attachment, phase: "open", address: "", username, pongAt: now, missedPongs: 0 });
+    const tokenExpiresAt = expiresAt * 1000;
+    ws.serializeAttachment({
+      ...attachment,
+      phase: "open",
+      address: "",
+      username,
+      pongAt: now,
+      missedPongs: 0,
+      tokenExpiresAt,
+    });
     const queued = entry.queued ?? [];
     delete entry.queued;
     this.sendFrames(ws, [JSON.stringify({ type: "auth_ok", username }), ...queued]);
-    await this.scheduleAlarm(now + this.config.heartbeatIntervalMs);
+    await this.scheduleAlarm(Math.min(now + this.config.heartbeatIntervalMs, tokenExpiresAt));
   }
 
   private onDeliver(username: string, frames: string[]): LobbyDelivery {
@@ -253,6 +263,12 @@ export class LegacyLobby extends DurableObject<Env> {
         else if (attachment.phase === "awaiting-auth") closing.push(this.fail(ws, AUTH_ERROR_MESSAGES.timeout));
         else closing.push(this.shut(ws, CLOSE_CODES.internalError, "auth interrupted, reconnect"));
       } else if (attachment.phase === "open") {
+        const expiresAt = attachment.tokenExpiresAt ?? Infinity;
+        if (expiresAt <= now) {
+          closing.push(this.shut(ws, CLOSE_CODES.tokenExpired, "token expired, reconnect with a fresh token"));
+          continue;
+        }
+        next = Math.min(next, expiresAt);
         let due = attachment.pongAt + (attachment.missedPongs + 1) * intervalMs;
         if (due <= horizon) {
           const missedPongs = attachment.missedPongs + 1;
