@@ -17,6 +17,8 @@ export interface CronOptions {
   interpreter: string;
   scriptTimeoutMs: number;
   socketPath: string;
+  /** DISPATCH_TRUST=token: the user's own dispatch token, sent with each dispatch. */
+  dispatchToken?: string;
   log: Logger;
   now?: () => number;
 }
@@ -98,15 +100,22 @@ async function runOne(name: string, options: CronOptions): Promise<ScriptOutcome
     log.info("script in cooldown; not sent", { script: name, secondsLeft: cooldown - (now - lastSent) });
     return "cooldown";
   }
-  const answer = await requestSocket(options.socketPath, "POST", "/dispatch", {
-    user: options.user,
-    notification: {
-      title: output.data.title!, // the schema requires it with notify:true
-      message: output.data.message ?? "",
-      script: stem,
-      ...(output.data.image_path ? { image_path: resolve(options.home, output.data.image_path) } : {}),
+  const answer = await requestSocket(
+    options.socketPath,
+    "POST",
+    "/dispatch",
+    {
+      user: options.user,
+      notification: {
+        title: output.data.title!, // the schema requires it with notify:true
+        message: output.data.message ?? "",
+        script: stem,
+        ...(output.data.image_path ? { image_path: resolve(options.home, output.data.image_path) } : {}),
+      },
     },
-  });
+    undefined,
+    options.dispatchToken,
+  );
   if (answer.status !== 200 && answer.status !== 202) {
     return fail(log, name, `the bridge refused the dispatch (${answer.status})`, JSON.stringify(answer.body));
   }

@@ -9,6 +9,7 @@ import {
 } from "@analyst-notifications/schemas";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BridgeConfig } from "./config.js";
+import { DispatchTrustError, type DispatchTokens } from "./dispatch-trust.js";
 import type { Outcome } from "./forwarder.js";
 import type { GatewayClient } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
@@ -24,6 +25,8 @@ export interface BridgeParts {
   spool: Spool;
   intake: Intake;
   agentState: () => NonNullable<HealthResponse["agent_channel"]>;
+  /** DISPATCH_TRUST=token: who may dispatch for whom; undefined in group mode. */
+  dispatchTokens: DispatchTokens | undefined;
 }
 
 const QUEUED: DispatchQueuedResponse = { sent: 0, queued: true };
@@ -42,7 +45,8 @@ class HttpError extends Error {
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
-    "POST /dispatch": async (req) => handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
+    "POST /dispatch": async (req) =>
+      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes), req.headers.authorization),
     "GET /health": () => handleHealthGet(),
   };
 
@@ -51,13 +55,15 @@ export function createBridgeServer(parts: BridgeParts): Server {
    * caller waits up to DISPATCH_SYNC_DEADLINE_MS for the worker's own answer,
    * else gets 202 while the forwarder keeps trying.
    */
-  async function handleDispatchPost(body: unknown): Promise<[number, unknown]> {
+  async function handleDispatchPost(body: unknown, authorization: string | undefined): Promise<[number, unknown]> {
     const validation = validateLocalDispatch(body);
     if (!validation.ok) throw new HttpError(validation.error, validation.detail);
     const { request, imagePath } = validation.value;
+    // Token mode: the caller proves who it is before anything is read or spooled.
+    const caller = parts.dispatchTokens?.authorize(authorization, request.user);
     const text = checkNotificationText(request.notification, config.notificationText);
     if (!text.ok) throw new HttpError(text.error, text.detail);
-    const { entry, outcome } = await intake.accept(request, imagePath);
+    const { entry, outcome } = await intake.accept(request, imagePath, caller?.uid);
     const answer = await withDeadline(outcome, config.dispatchSyncDeadlineMs);
     log.debug("dispatch accepted", { user: request.user, id: entry.notification.id, queued: !answer });
     return answer ? [answer.status, answer.body] : [202, QUEUED];
@@ -145,6 +151,11 @@ function writeError(res: ServerResponse, error: unknown, log: Logger): void {
   if (error instanceof HttpError) {
     log.debug("request refused", { code: error.entry.code });
     return writeJson(res, error.entry.status, errorBody(error.entry, error.detail));
+  }
+  if (error instanceof DispatchTrustError) {
+    const entry = error.status === 401 ? ERRORS.dispatchUnauthorized : ERRORS.dispatchForbidden;
+    log.info("dispatch refused", { code: entry.code });
+    return writeJson(res, entry.status, errorBody(entry, error.message));
   }
   if (error instanceof ImageFileError) {
     log.debug("request refused", { code: ERRORS.invalidImage.code });

@@ -49,6 +49,12 @@ export const ERRORS = {
   },
   oauthInvalidClient: { code: 40008, status: 400, message: "invalid request: client_id is missing or malformed" },
   signInRequired: { code: 40104, status: 401, message: "unauthorized: sign in first" },
+  dispatchUnauthorized: {
+    code: 40105,
+    status: 401,
+    message: "unauthorized: missing or invalid dispatch token (DISPATCH_TRUST=token)",
+  },
+  dispatchForbidden: { code: 40308, status: 403, message: "forbidden: this caller may not dispatch for that user" },
   csrfFailed: { code: 40302, status: 403, message: "forbidden: missing or invalid CSRF token" },
   signInRefused: { code: 40303, status: 403, message: "forbidden: sign-in refused" },
   emailDomainNotAllowed: { code: 40304, status: 403, message: "forbidden: email domain not allowed" },

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadClientConfig } from "../config.js";
+import { readOwnDispatchToken } from "../dispatch-trust.js";
 import { requestSocket } from "../socket-client.js";
 import type { CliCommand } from "./command.js";
 
@@ -28,16 +29,24 @@ Prints the bridge's JSON answer. Exit code 0 when accepted (200 delivered or
     }
     const [user, title, message] = positionals as [string, string, string];
     const config = loadClientConfig();
-    const answer = await requestSocket(config.socketPath, "POST", "/dispatch", {
-      user,
-      notification: {
-        title,
-        message,
-        ...(values.id ? { id: values.id } : {}),
-        ...(values.script ? { script: values.script } : {}),
-        ...(values.image ? { image_path: resolve(values.image) } : {}),
+    const dispatchToken = readOwnDispatchToken(config.dispatchTokenFile);
+    const answer = await requestSocket(
+      config.socketPath,
+      "POST",
+      "/dispatch",
+      {
+        user,
+        notification: {
+          title,
+          message,
+          ...(values.id ? { id: values.id } : {}),
+          ...(values.script ? { script: values.script } : {}),
+          ...(values.image ? { image_path: resolve(values.image) } : {}),
+        },
       },
-    });
+      30_000,
+      dispatchToken,
+    );
     process.stdout.write(`${JSON.stringify(answer.body)}\n`);
     return answer.status === 200 || answer.status === 202 ? 0 : 1;
   },

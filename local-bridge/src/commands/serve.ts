@@ -4,6 +4,7 @@ import { loadBridgeConfig, type BridgeConfig } from "../config.js";
 import { AgentChannel } from "../agent.js";
 import { Forwarder } from "../forwarder.js";
 import { GatewayClient } from "../gateway-client.js";
+import { DispatchTokens } from "../dispatch-trust.js";
 import { Intake } from "../intake.js";
 import { createLogger, type Logger } from "../log.js";
 import { createBridgeServer } from "../server.js";
@@ -49,7 +50,19 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
   forwarder.load(pending);
   const intake = new Intake(spool, forwarder, config);
   const agent = new AgentChannel(config, intake, log);
-  const server = createBridgeServer({ config, log, gateway, spool, intake, agentState: () => agent.state });
+  const dispatchTokens =
+    config.dispatchTrust === "token"
+      ? new DispatchTokens(config.dispatchTokensFile, config.dispatchServiceAccounts)
+      : undefined;
+  const server = createBridgeServer({
+    config,
+    log,
+    gateway,
+    spool,
+    intake,
+    agentState: () => agent.state,
+    dispatchTokens,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.socketPath, () => resolve());
@@ -68,6 +81,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     gateway: config.gatewayUrl.origin,
     spool: config.spoolDir,
     backlog: pending.length,
+    dispatchTrust: config.dispatchTrust,
   });
 
   const signal = await stopped;
