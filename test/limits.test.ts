@@ -222,3 +222,46 @@ describe("title and message length settings", () => {
     }
   });
 });
+
+describe("legacy sockets waiting to authenticate, per address", () => {
+  let pending: Gateway;
+  beforeAll(async () => {
+    pending = await startGateway({
+      LEGACY_PENDING_SOCKETS_PER_ADDRESS: "3",
+      AUTH_TIMEOUT_SECONDS: "1",
+      AUTH_FAILURES_PER_ADDRESS: "2",
+      AUTH_FAILURE_WINDOW_SECONDS: "30",
+    });
+  });
+  afterAll(() => pending?.stop());
+
+  const from = (address: string) => new TestSocket(pending.socketUrl, { headers: { "CF-Connecting-IP": address } });
+
+  it("are capped, and each auth timeout counts as a failed sign-in of the address", async () => {
+    const silent = [from("198.51.100.1"), from("198.51.100.1"), from("198.51.100.1")];
+    for (const socket of silent) await socket.opened();
+    const refused = from("198.51.100.1");
+    await expect(refused.opened()).rejects.toThrow(/upgrade refused: 429/);
+    // Another address is not affected.
+    const other = from("198.51.100.2");
+    await other.opened();
+    other.close();
+
+    for (const socket of silent) {
+      expect(await socket.next({ timeoutMs: 5000 })).toEqual({ type: "auth_error", message: "Auth timeout" });
+      expect((await socket.waitClosed()).code).toBe(4401);
+    }
+    // Three timeouts put the address over its two failures: a failing token is refused unchecked, a valid one is not.
+    const bad = await mintToken({ secret: "y".repeat(64), sub: "olga" });
+    const good = await mintToken({ secret: pending.jwtSecret, sub: "olga" });
+    const headers = (token: string) => ({
+      headers: { Authorization: `Bearer ${token}`, "CF-Connecting-IP": "198.51.100.1" },
+    });
+    expect((await pending.fetch("/api/notifications", headers(bad))).status).toBe(429);
+    expect((await pending.fetch("/api/notifications", headers(good))).status).toBe(200);
+    // The timed-out sockets no longer count as pending.
+    const again = from("198.51.100.1");
+    await again.opened();
+    again.close();
+  });
+});

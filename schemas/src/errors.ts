@@ -87,6 +87,11 @@ export const ERRORS = {
     message: "limit reached: too many failed sign-ins from this address, retry later",
   },
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
+  pendingSocketsLimited: {
+    code: 42906,
+    status: 429,
+    message: "limit reached: too many sockets from this address waiting to authenticate, retry later",
+  },
   scriptRunsLimited: {
     code: 42904,
     status: 429,

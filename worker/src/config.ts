@@ -32,6 +32,12 @@ export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
  * Changing it is safe: a socket keeps the shard it was given.
  */
 export const DEFAULT_LEGACY_LOBBY_SHARDS = 8;
+/**
+ * Legacy sockets from one client address still waiting for their auth frame.
+ * Each is pending for milliseconds normally; 100 lets a whole office reconnect
+ * at once and stops one client holding thousands of unauthenticated sockets.
+ */
+export const DEFAULT_LEGACY_PENDING_SOCKETS_PER_ADDRESS = 100;
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
@@ -111,6 +117,7 @@ export interface Config {
   readonly unackedNotificationsPerSocket: number;
   readonly authTimeoutMs: number;
   readonly legacyLobbyShards: number;
+  readonly legacyPendingSocketsPerAddress: number;
   readonly dispatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
   readonly agentRequestTimeoutMs: number;
@@ -193,6 +200,12 @@ export function loadConfig(env: Env): Config {
       max: 1024,
       integer: true,
     }),
+    legacyPendingSocketsPerAddress: number(
+      env,
+      "LEGACY_PENDING_SOCKETS_PER_ADDRESS",
+      DEFAULT_LEGACY_PENDING_SOCKETS_PER_ADDRESS,
+      { min: 1, integer: true },
+    ),
     dispatchBodyLimitBytes: number(env, "DISPATCH_BODY_LIMIT_BYTES", DEFAULT_DISPATCH_BODY_LIMIT_BYTES, {
       min: 1024,
       integer: true,
