@@ -8,7 +8,7 @@ const version = (name: string) => (require(`${name}/package.json`) as { version:
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 
-/** Targets of the issue, checked against the figures of our gateway. */
+/** Targets of the project, checked against the figures of our gateway. */
 const TARGETS = {
   unloadedP99Ms: 2,
   saturatedPerSecond: 7000,

@@ -39,7 +39,7 @@ if (values.help) {
 Scenarios: unloaded (10 users x 5 sockets, 200 dispatches/s), saturated (100 x 2, 16 in flight),
 capacity (--users x 5 sockets: connect time, bytes per idle socket), resume (v2: 50 missed), storm
 (--users x 5 v2 sockets reconnect after a worker restart). --users defaults to 600 (3,000 sockets:
-the most this workplace's 20,000-descriptor cap allows the local runtime; the issue asks for 1,000).
+the most this workplace's 20,000-descriptor cap allows the local runtime; the target is 1,000).
 Capacity samples memory after the sockets sat idle --idle-seconds (default 3).
 --quick shrinks each to a one-minute smoke run.
 With --ws-url/--socket/--secret, the legacy scenarios run against that gateway instead of ours.

@@ -6,7 +6,7 @@ import { sleep, summarize, type Summary } from "./stats.js";
 export interface Scale {
   quick: boolean;
   /**
-   * Users of the capacity and storm scenarios (× 5 sockets). The issue asks for 1,000; this
+   * Users of the capacity and storm scenarios (× 5 sockets). The target is 1,000; this
    * workplace caps a process at 20,000 descriptors and the local dev runtime spends about six per
    * WebSocket, so runs here use 600 (3,000 sockets) unless --users says otherwise.
    */

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PATHS } from "../worker/src/paths.js";
+import { GATEWAY_PATHS as PATHS } from "@analyst-notifications/schemas";
 import { bridgeDispatch, inboxDiagnostics, note, userApi } from "./helpers/api.js";
 import { socketRequest, startBridge, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
@@ -196,7 +196,7 @@ describe("fuzzed v2 frames and API input", () => {
 });
 
 describe("every route of the router, every method", () => {
-  // PATHS is the table the router is built from: a new route is swept here without more work.
+  // GATEWAY_PATHS is the table the router is built from: a new route is swept here without more work.
   const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
   const ROUTES = Object.values(PATHS).flatMap((path) => METHODS.map((method) => ({ method, path })));
   /** Path parameters as attackers write them: bad escapes, encoded separators, traversal, control characters. */

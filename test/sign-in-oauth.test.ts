@@ -77,7 +77,7 @@ describe("GET /oauth/authorize", () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     // The page names the client and everything it may do, scripts included.
-    expect(html).toContain('<h1>Authorize <span id="client-id">raycast</span></h1>');
+    expect(html).toContain('<h1>Authorize <span id="client-id">Raycast</span></h1>');
     expect(html).toContain("raycast.com");
     expect(html).toMatch(/run any of them now, on the data server, as you/);
     expect(html).toContain("olivia");

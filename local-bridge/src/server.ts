@@ -1,5 +1,6 @@
 import {
   ERRORS,
+  LOCAL_PATHS,
   errorBody,
   checkNotificationText,
   validateLocalDispatch,
@@ -45,9 +46,9 @@ class HttpError extends Error {
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
-    "POST /dispatch": async (req) =>
+    [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
       handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes), req.headers.authorization),
-    "GET /health": () => handleHealthGet(),
+    [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
   };
 
   /**

@@ -8,12 +8,9 @@ export const ErrorBody = z
   .object({
     error: z.string(),
     code: z.number().int(),
-    retry_after: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .meta({ description: "On 429 and 503 answers that may be retried: seconds to wait, as the Retry-After header." }),
+    retry_after: z.number().int().nonnegative().optional().meta({
+      description: "Seconds to wait before trying again (with 429, like the Retry-After header).",
+    }),
   })
   .meta({ id: "ErrorBody", title: "ErrorBody" });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -28,7 +25,7 @@ export interface ErrorEntry {
 
 /**
  * The catalog of errors. Messages marked legacy are matched by existing
- * clients and cron jobs (legacy-protocol.md): keep them byte for byte.
+ * clients and cron jobs (docs/PROTOCOL.md): keep them byte for byte.
  */
 export const ERRORS = {
   invalidJson: { code: 40001, status: 400, message: "Invalid JSON" }, // legacy
@@ -127,7 +124,7 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorEntry>;
 export type ErrorName = keyof typeof ERRORS;
 
-/** The body for an error, with an optional detail after the catalog message and, for retryable ones, the wait. */
+/** The body for an error, with an optional detail after the catalog message and a wait in seconds. */
 export function errorBody(entry: ErrorEntry, detail?: string, retryAfterSeconds?: number): ErrorBody {
   const body: ErrorBody = { error: detail ? `${entry.message}: ${detail}` : entry.message, code: entry.code };
   if (retryAfterSeconds !== undefined) body.retry_after = retryAfterSeconds;

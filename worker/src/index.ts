@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS as PATHS } from "@analyst-notifications/schemas";
 import { AutoRouter, type IRequest } from "itty-router";
 import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
@@ -20,7 +21,7 @@ import { handleScriptsList, handleScriptsRun } from "./handlers/scripts.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./http/cors.js";
 import { createLogger, errorMessage } from "./log.js";
-import { ensureBridgeToken, ensureUserToken } from "./http/middleware.js";
+import { ensureBridgeToken, ensureUserToken } from "./http/preconditions.js";
 import { ensurePublicUrl } from "./http/origin.js";
 import {
   handleDesktopAuthorize,
@@ -35,7 +36,6 @@ import {
   handleOAuthMetadata,
   handleOAuthToken,
 } from "./signin/oauth-server.js";
-import { PATHS } from "./paths.js";
 import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut } from "./signin/sign-in.js";
 
 export { UserInbox } from "./objects/user-inbox/user-inbox.js";
@@ -44,8 +44,6 @@ export { BridgeAgent } from "./objects/bridge-agent/bridge-agent.js";
 export { UserAccount } from "./objects/user-account/user-account.js";
 export { AddressLimiter } from "./objects/address-limiter/address-limiter.js";
 export { LegacyLobby } from "./objects/legacy-lobby/legacy-lobby.js";
-
-export { PATHS };
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
   before: [(_request, env: Env) => void loadConfig(env), handlePreflight],

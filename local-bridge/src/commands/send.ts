@@ -1,3 +1,4 @@
+import { LOCAL_PATHS } from "@analyst-notifications/schemas";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadClientConfig } from "../config.js";
@@ -33,7 +34,7 @@ Prints the bridge's JSON answer. Exit code 0 when accepted (200 delivered or
     const answer = await requestSocket(
       config.socketPath,
       "POST",
-      "/dispatch",
+      LOCAL_PATHS.dispatch,
       {
         user,
         notification: {

@@ -1,9 +1,10 @@
+// Who is calling: turns a presented user token into a username (signature, kind, revocation, failed-attempt limits).
 import { OAUTH_SCOPE } from "@analyst-notifications/schemas";
 import { InvalidTokenError, verifyUserToken, type TokenKind } from "./jwt.js";
 import { ensureAddressNotLimited, recordAuthFailure } from "./address-limits.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { userAccount } from "../objects/user-account/user-account.js";
+import { userAccount } from "../objects/stubs.js";
 import { sha256Hex } from "../signin/crypto.js";
 
 export { InvalidTokenError };

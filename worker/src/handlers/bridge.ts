@@ -2,24 +2,21 @@ import {
   DispatchBatchRequest,
   Username,
   errorBody,
-  newNotificationId,
-  toLegacyTimestamp,
+  completeNotification,
   checkNotificationText,
   validateDispatch,
   validateRequest,
   type DispatchBatchResponse,
   type HealthResponse,
   type Notification,
-  type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
-import { connectionRegistry } from "../objects/connection-registry/connection-registry.js";
+import { connectionRegistry, userInbox } from "../objects/stubs.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
-import { readJsonBody } from "../http/middleware.js";
-import { userInbox } from "../objects/user-inbox/user-inbox.js";
+import { readJsonBody } from "../http/body.js";
 
 const UserParams = z.object({ user: Username });
 
@@ -29,11 +26,10 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
   const body = await readJsonBody(request, config.dispatchBodyLimitBytes);
   const { user, notification } = validated(validateDispatch(body));
   validated(checkNotificationText(notification, config.notificationText));
-  const outcome = await userInbox(env, user).dispatch(complete(notification));
+  const outcome = await userInbox(env, user).dispatch(completeNotification(notification));
   if ("rateLimited" in outcome) {
-    throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${outcome.retryAfterSeconds} s`, {
-      "Retry-After": String(outcome.retryAfterSeconds),
-    });
+    const seconds = outcome.retryAfterSeconds;
+    throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${seconds} s`, undefined, seconds);
   }
   return json(outcome);
 }
@@ -64,7 +60,7 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
     }
     const { user, notification } = validation.value;
     const queue = byUser.get(user) ?? [];
-    queue.push({ index, notification: complete(notification) });
+    queue.push({ index, notification: completeNotification(notification) });
     byUser.set(user, queue);
   });
   await Promise.all(
@@ -95,13 +91,4 @@ export async function handleBridgeHealth(_request: IRequest, env: Env): Promise<
 export async function handleBridgeInboxGet(request: IRequest, env: Env): Promise<Response> {
   const { user } = validated(validateRequest(UserParams, request.params));
   return json(await userInbox(env, user).diagnostics(user));
-}
-
-/** Fills in what a caller may leave out: a time-ordered id and the current time. */
-function complete(notification: ParsedDispatchRequest["notification"]): Notification {
-  return {
-    ...notification,
-    id: notification.id ?? newNotificationId(),
-    timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
-  };
 }

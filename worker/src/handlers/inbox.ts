@@ -8,9 +8,10 @@ import {
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
-import { readJsonBody, type UserRequest } from "../http/middleware.js";
+import { readJsonBody } from "../http/body.js";
 import { pathParam } from "../http/params.js";
-import { userInbox } from "../objects/user-inbox/user-inbox.js";
+import type { UserRequest } from "../http/preconditions.js";
+import { userInbox } from "../objects/stubs.js";
 
 /** `GET /api/notifications?since=&before=&limit=`: newest first, with cursor and unread count. */
 export async function handleNotificationsList(request: UserRequest, env: Env): Promise<Response> {

@@ -2,9 +2,9 @@ import type { IRequest } from "itty-router";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError } from "../http/errors.js";
-import { readTextBody } from "../http/middleware.js";
+import { readTextBody } from "../http/body.js";
 import { errorPage } from "./pages.js";
-import { SIGNIN_PATHS } from "./paths.js";
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 
 type Handler = (request: IRequest, env: Env) => Promise<Response>;
 
@@ -36,7 +36,7 @@ const UNSAFE_IN_NEXT = /[\u0000-\u001f\u007f\\]/;
  * desktop link page. Returns a path with query and fragment.
  */
 export function safeNext(raw: string | null | undefined, origin: string): string {
-  const fallback = SIGNIN_PATHS.desktopLink;
+  const fallback = GATEWAY_PATHS.desktopLink;
   if (!raw || !raw.startsWith("/") || UNSAFE_IN_NEXT.test(raw)) return fallback;
   let url: URL;
   try {

@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import {
   OAUTH_CLIENT_ID_PATTERN,
   OAUTH_SCOPE,
@@ -23,15 +24,16 @@ import {
   recordAuthFailure,
   subjectKey,
 } from "../auth/address-limits.js";
+import { readTextBody } from "../http/body.js";
 import { allowedOrigin } from "../http/cors.js";
 import { gatewayOrigin } from "../http/origin.js";
-import { readTextBody } from "../http/middleware.js";
-import { userAccount, type GrantResult } from "../objects/user-account/user-account.js";
+import type { GrantResult } from "../objects/user-account/user-account.js";
+import { userAccount } from "../objects/stubs.js";
 import { readForm, redirect, withHtmlErrors } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, csrfToken, ensureCsrf } from "./csrf.js";
 import { escapeHtml, htmlPage } from "./pages.js";
-import { SIGNIN_PATHS, signInUrl } from "./paths.js";
+import { signInUrl } from "./paths.js";
 import { currentSession } from "./session.js";
 
 // OAuth 2.0 authorization server for the Raycast client: authorization code
@@ -141,11 +143,12 @@ export const handleOAuthAuthorizePage = withRedirectErrors(async (request, env) 
     .join("\n  ");
   // The client is named by what it asked for (client_id) and where the answer goes (the allowlisted redirect URI).
   const returnsTo = new URL(params.redirectUri).host || params.redirectUri;
+  const clientName = params.clientId.charAt(0).toUpperCase() + params.clientId.slice(1);
   return htmlPage({
     title: "Authorize an app",
     formActions: [formActionSource(params.redirectUri)],
-    body: `<h1>Authorize <span id="client-id">${escapeHtml(params.clientId)}</span></h1>
-<p>The app <strong>${escapeHtml(params.clientId)}</strong> (returning to <code id="returns-to">${escapeHtml(returnsTo)}</code>) wants to sign in as <strong id="username">${escapeHtml(session.username)}</strong>${session.email ? ` <span class="muted">(${escapeHtml(session.email)})</span>` : ""}.</p>
+    body: `<h1>Authorize <span id="client-id">${escapeHtml(clientName)}</span></h1>
+<p>The app <strong>${escapeHtml(clientName)}</strong> (client <code>${escapeHtml(params.clientId)}</code>, returning to <code id="returns-to">${escapeHtml(returnsTo)}</code>) wants to sign in as <strong id="username">${escapeHtml(session.username)}</strong>${session.email ? ` <span class="muted">(${escapeHtml(session.email)})</span>` : ""}.</p>
 <p>It will be able to:</p>
 <ul id="grants">
   <li>receive your notifications as they arrive, and read the ones you missed;</li>
@@ -153,10 +156,10 @@ export const handleOAuthAuthorizePage = withRedirectErrors(async (request, env) 
   <li>list your notification scripts and run any of them now, on the data server, as you.</li>
 </ul>
 <p class="muted">Scope <code>${escapeHtml(params.scope)}</code>. Only authorize an app you just started signing in from. Unlinking the desktop app also signs it out.</p>
-<form method="post" action="${SIGNIN_PATHS.oauthAuthorize}">
+<form method="post" action="${GATEWAY_PATHS.oauthAuthorize}">
   ${fields}
   <div class="actions">
-    <button type="submit" name="decision" value="allow">Authorize ${escapeHtml(params.clientId)}</button>
+    <button type="submit" name="decision" value="allow">Authorize ${escapeHtml(clientName)}</button>
     <button type="submit" name="decision" value="deny" class="secondary">Cancel</button>
   </div>
 </form>`,
@@ -329,8 +332,8 @@ export function handleOAuthMetadata(request: IRequest, env: Env): Response {
   const origin = gatewayOrigin(request, loadConfig(env));
   const metadata: OAuthServerMetadata = {
     issuer: origin,
-    authorization_endpoint: `${origin}${SIGNIN_PATHS.oauthAuthorize}`,
-    token_endpoint: `${origin}${SIGNIN_PATHS.oauthToken}`,
+    authorization_endpoint: `${origin}${GATEWAY_PATHS.oauthAuthorize}`,
+    token_endpoint: `${origin}${GATEWAY_PATHS.oauthToken}`,
     response_types_supported: ["code"],
     grant_types_supported: ["authorization_code", "refresh_token"],
     code_challenge_methods_supported: ["S256"],

@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import { InvalidTokenError, signSessionJwt, verifyRemoteJwt, verifySessionJwt } from "../auth/jwt.js";
 import type { Config } from "../config.js";
 import { DEFAULT_OIDC_ISSUER, DEFAULT_SIGNIN_FLOW_MAX_AGE_SECONDS } from "../config.js";
@@ -6,14 +7,13 @@ import { gatewayUrl } from "../http/origin.js";
 import { safeNext } from "./browser.js";
 import { pkceChallenge, randomToken } from "./crypto.js";
 import { usernameForEmail } from "./identity.js";
-import { SIGNIN_PATHS } from "./paths.js";
 import { clearCookie, readCookie, sessionKeys, setCookie, type BrowserSession } from "./session.js";
 
 // OpenID Connect authorization-code flow with PKCE, `state` and `nonce`
 // (OpenID Connect Core 1.0 §3.1). Google by default; any issuer that
 // publishes discovery metadata works.
 
-export const CALLBACK_PATH = SIGNIN_PATHS.signInCallback;
+export const CALLBACK_PATH = GATEWAY_PATHS.signInCallback;
 const FLOW_COOKIE = "an-signin";
 /** Discovery metadata is refetched after this long, so a provider's key or endpoint move is picked up. */
 const DISCOVERY_CACHE_MS = 3_600_000;

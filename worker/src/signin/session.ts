@@ -2,7 +2,7 @@ import { InvalidTokenError, signSessionJwt, verifySessionJwt } from "../auth/jwt
 import { loadConfig, type Config } from "../config.js";
 import type { Env } from "../env.js";
 import { gatewayUrl, isLoopbackHost } from "../http/origin.js";
-import { userAccount } from "../objects/user-account/user-account.js";
+import { userAccount } from "../objects/stubs.js";
 import { accessIdentity } from "./access.js";
 import { deriveKey } from "./crypto.js";
 

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  PING_FRAME,
+  PONG_FRAME,
   AGENT_REPLACED_CLOSE_CODE,
   AgentResponseFrame,
   errorBody,
@@ -52,7 +54,7 @@ export class BridgeAgent extends DurableObject<Env> {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = createLogger("BridgeAgent:global", this.config.logLevel);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
   /** The bridge's socket, handed over by the worker after checking BRIDGE_TOKEN. */
@@ -197,9 +199,4 @@ export class BridgeAgent extends DurableObject<Env> {
 
 function busy(error: string): AgentResult {
   return { ok: false, reason: "busy", error, retryAfterSeconds: DEFAULT_SCRIPT_BUSY_RETRY_AFTER_SECONDS };
-}
-
-/** The single agent object. */
-export function bridgeAgent(env: Env): DurableObjectStub<BridgeAgent> {
-  return env.BRIDGE_AGENT.getByName("global");
 }

@@ -1,5 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES, ERRORS, errorBody } from "@analyst-notifications/schemas";
+import {
+  AUTH_ERROR_MESSAGES,
+  AuthFrame,
+  CLOSE_CODES,
+  ERRORS,
+  PING_FRAME,
+  errorBody,
+} from "@analyst-notifications/schemas";
 import { AddressLimitedError, recordAuthFailure } from "../../auth/address-limits.js";
 import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
@@ -7,12 +14,11 @@ import type { LegacyRegistration, LobbyDelivery } from "./legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { readLobbyAttachment, type LobbyAttachment } from "../../sockets/attachment.js";
 import { InvalidTokenError, authenticateToken } from "../../auth/user-token.js";
-import { userInbox } from "../user-inbox/user-inbox.js";
+import { userInbox } from "../stubs.js";
 
 /** Headers the worker sets when it hands a legacy socket to a lobby shard (never taken from clients). */
 export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobby-Shard" } as const;
 
-const PING = '{"type":"ping"}';
 /** Seconds a client refused for too many pending sockets waits: one auth timeout clears them. */
 const PENDING_RETRY_AFTER_SECONDS = 10;
 
@@ -26,7 +32,7 @@ interface LobbyEntry {
 }
 
 /**
- * Legacy sockets (legacy-protocol.md), whose user is only known from the
+ * Legacy sockets (docs/PROTOCOL.md), whose user is only known from the
  * first frame after the upgrade. One shard of many (LEGACY_LOBBY_SHARDS),
  * picked by the client's address, accepts them with the Hibernation API: it
  * checks the auth frame, asks the user's object to count the socket
@@ -289,7 +295,7 @@ export class LegacyLobby extends DurableObject<Env> {
         let due = attachment.pongAt + (attachment.missedPongs + 1) * intervalMs;
         if (due <= horizon) {
           const missedPongs = attachment.missedPongs + 1;
-          if (!this.sendFrames(ws, [PING])) continue;
+          if (!this.sendFrames(ws, [PING_FRAME])) continue;
           if (missedPongs >= this.config.heartbeatTimeoutMissed) {
             closing.push(this.shut(ws, CLOSE_CODES.heartbeatTimeout, "heartbeat timeout"));
             continue;
@@ -417,9 +423,4 @@ export function lobbyShardFor(address: string, shards: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < address.length; i++) hash = Math.imul(hash ^ address.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % shards;
-}
-
-/** Shard `shard` of the legacy lobby. */
-export function legacyLobby(env: Env, shard: number): DurableObjectStub<LegacyLobby> {
-  return env.LEGACY_LOBBY.getByName(String(shard));
 }

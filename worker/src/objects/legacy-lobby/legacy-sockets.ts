@@ -1,5 +1,5 @@
 import type { Env } from "../../env.js";
-import { legacyLobby } from "./legacy-lobby.js";
+import { legacyLobby } from "../stubs.js";
 import { errorMessage, type Logger } from "../../log.js";
 
 /** A lobby shard's answer to `deliver`. */

@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  PING_FRAME,
+  PONG_FRAME,
   CLOSE_CODES,
   ClientV2Frame,
   ERRORS,
-  V2_PING,
-  V2_PONG,
   describeIssues,
   errorBody,
   type DispatchResponse,
@@ -16,7 +16,7 @@ import {
   type Notification,
 } from "@analyst-notifications/schemas";
 import { loadConfig, type Config } from "../../config.js";
-import { connectionRegistry } from "../connection-registry/connection-registry.js";
+import { connectionRegistry } from "../stubs.js";
 import type { Env } from "../../env.js";
 import { deleteUserImages } from "../../images/image-store.js";
 import { InboxStore } from "./inbox-store.js";
@@ -69,7 +69,7 @@ export class UserInbox extends DurableObject<Env> {
     this.dispatchRate = new RateLimiter(this.config.dispatchRatePerUserPerMinute, 60_000);
     this.legacy = new LegacySockets(ctx.storage.sql, env, this.log, () => this.reportConnections(this.username()));
     // v2 heartbeats are answered by the runtime without waking the object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(V2_PING, V2_PONG));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     // Counts wake-ups from eviction: an operational figure, and the proof in tests.
     this.store.nextMeta("object_starts");
   }
@@ -362,7 +362,7 @@ export class UserInbox extends DurableObject<Env> {
     }
     if (isPing(parsed)) {
       // A ping that is not byte-identical to the auto-response request.
-      this.send(ws, V2_PONG);
+      this.send(ws, PONG_FRAME);
       return;
     }
     const frame = ClientV2Frame.safeParse(parsed);
@@ -495,9 +495,4 @@ function v2Frame(notification: InboxNotification): string {
 
 function isPing(frame: unknown): boolean {
   return typeof frame === "object" && frame !== null && (frame as { type?: unknown }).type === "ping";
-}
-
-/** The object of one user. */
-export function userInbox(env: Env, username: string): DurableObjectStub<UserInbox> {
-  return env.USER_INBOX.getByName(username);
 }
