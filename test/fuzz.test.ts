@@ -1,8 +1,15 @@
 import fc from "fast-check";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inboxDiagnostics, userApi } from "./helpers/api.js";
-import { socketRequest, startBridge, type Bridge } from "./helpers/bridge.js";
+import { GATEWAY_PATHS as PATHS } from "@analyst-notifications/schemas";
+import { bridgeDispatch, inboxDiagnostics, note, userApi } from "./helpers/api.js";
+import { socketRequest, startBridge, startBridgeFor, type Bridge } from "./helpers/bridge.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
+import { startOidcProvider, type OidcProvider } from "./helpers/oidc-provider.js";
+import { waitForAgent, writeScriptsHelper } from "./helpers/scripts.js";
+import { devSignIn, oidcVars, type SignedInSession } from "./helpers/sign-in.js";
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket, connectV2 } from "./helpers/ws-client.js";
 
@@ -186,4 +193,137 @@ describe("fuzzed v2 frames and API input", () => {
       { numRuns: RUNS },
     );
   });
+});
+
+describe("every route of the router, every method", () => {
+  // GATEWAY_PATHS is the table the router is built from: a new route is swept here without more work.
+  const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
+  const ROUTES = Object.values(PATHS).flatMap((path) => METHODS.map((method) => ({ method, path })));
+  /** Path parameters as attackers write them: bad escapes, encoded separators, traversal, control characters. */
+  const NASTY_PARAMS = ["%ZZ", "%E0%A4%A", "..%2F..%2Fetc%2Fpasswd", "a%0Ab%00", "x".repeat(3000)];
+  let routesGateway: Gateway;
+  let provider: OidcProvider;
+  let routesBridge: Bridge;
+  let session: SignedInSession;
+  let mints = 0;
+
+  beforeAll(async () => {
+    provider = await startOidcProvider();
+    routesGateway = await startGateway(
+      oidcVars(provider, {
+        DEV_SIGNIN_ENABLED: "true",
+        AUTH_FAILURES_PER_ADDRESS: "0",
+        AGENT_REQUEST_TIMEOUT_MS: "5000",
+      }),
+    );
+    const root = mkdtempSync(join(tmpdir(), "fuzz-homes-"));
+    routesBridge = await startBridgeFor(routesGateway, {
+      AGENT_CHANNEL: "on",
+      SCRIPTS_COMMAND: writeScriptsHelper(root),
+    });
+    await waitForAgent(routesBridge.socketPath);
+    session = await devSignIn(routesGateway, "fuzz-session");
+    await bridgeDispatch(routesGateway, "fuzz-routes", note("keep"));
+  });
+  afterAll(async () => {
+    await routesBridge?.stop();
+    await routesGateway?.stop();
+    await provider?.stop();
+  });
+
+  /** A fresh token each time: the legacy refresh spends the token it is given. */
+  const userToken = () => mintToken({ secret: routesGateway.jwtSecret, sub: "fuzz-routes", expiresIn: 3600 + mints++ });
+
+  const credentials = async (
+    kind: "user" | "bridge" | "session" | "garbage" | "none",
+  ): Promise<Record<string, string>> => {
+    if (kind === "user") return { Authorization: `Bearer ${await userToken()}` };
+    if (kind === "bridge") return { Authorization: `Bearer ${routesGateway.bridgeToken}` };
+    if (kind === "session") return { Cookie: session.cookie, "X-CSRF-Token": session.csrf, Origin: session.origin };
+    if (kind === "garbage") return { Authorization: "Bearer a.b.c", Cookie: "an-session=x.y.z" };
+    return {};
+  };
+
+  /** Never a 5xx; the legacy contract's one 500 ("Script '<name>' failed or not found") is the only exception. */
+  const expectNoServerError = async (response: Response, what: string) => {
+    const text = await response.text();
+    if (response.status >= 500) {
+      expect(JSON.parse(text), `${what} answered ${response.status}: ${text.slice(0, 200)}`).toMatchObject({
+        code: 50002,
+      });
+      expect(what).toContain("/api/desktop/scripts/run");
+    }
+    expect(response.status, what).toBeGreaterThanOrEqual(200);
+    if (response.status >= 400 && response.headers.get("Content-Type")?.includes("json")) {
+      expect(JSON.parse(text), what).toMatchObject({ error: expect.any(String) });
+    }
+  };
+
+  const send = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
+    const response = await routesGateway.fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", ...headers },
+      redirect: "manual",
+      ...(method === "GET" || body === undefined ? {} : { body }),
+    });
+    await expectNoServerError(response, `${method} ${path}`);
+  };
+
+  it(
+    "answers malformed escapes and hostile path parameters with a 4xx, never a 5xx (DELETE and sign-in included)",
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      // The confirmed case first: a bad escape in a notification id.
+      const del = await routesGateway.fetch("/api/notifications/%ZZ", {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${await userToken()}` },
+      });
+      expect(del.status).toBe(400);
+      for (const { method, path } of ROUTES) {
+        // The credential the route expects, so the sweep gets past authentication to the parsing behind it.
+        const kind = path.startsWith("/bridge/") ? "bridge" : path.startsWith("/api/") ? "user" : "session";
+        {
+          const withParams = path.includes(":")
+            ? NASTY_PARAMS.map((p) => path.replace(/:\w+/g, p))
+            : [`${path}?next=%ZZ&code=%`];
+          for (const target of withParams) await send(method, target, await credentials(kind), '{"name":"%ZZ"}');
+        }
+      }
+    },
+  );
+
+  it(
+    "answers generated input on every route with 2xx, 3xx or a clear 4xx and leaves the inbox as it was",
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      const before = await inboxDiagnostics(routesGateway, "fuzz-routes");
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...ROUTES),
+          fc.constantFrom("user", "bridge", "session", "garbage", "none"),
+          fc.string({ maxLength: 40 }).map((s) => encodeURIComponent(s).replace(/%25/g, "%")),
+          fc.dictionary(
+            fc.constantFrom("next", "since", "limit", "code", "state", "client_id", "redirect_uri", "x"),
+            fc.string(),
+          ),
+          fc.oneof(
+            fc.jsonValue().map((v) => JSON.stringify(v)),
+            fc.string(),
+            fc.constant('{"ids":["keep"]}'),
+          ),
+          async ({ method, path }, kind, param, query, body) => {
+            const target = `${path.replace(/:\w+/g, param || "x")}?${new URLSearchParams(query)}`;
+            await send(method, target, await credentials(kind), body);
+          },
+        ),
+        { numRuns: RUNS * 5 },
+      );
+      const after = await inboxDiagnostics(routesGateway, "fuzz-routes");
+      expect(after.stored).toBe(before.stored);
+    },
+  );
 });

@@ -204,8 +204,9 @@ describe("user A against B's link state", () => {
     // B's token was used, so B is linked; A's state is A's own.
     expect((await userApi(gateway, tokenB, "GET", "/api/desktop/status")).body).toMatchObject({ linked: true });
     const session = await devSession("anna");
-    await browserPost(gateway, "/api/desktop/unlink", session); // A starts unlinked
-    const byCookie = await gateway.fetch("/api/desktop/status", { headers: { Cookie: session.cookie } });
+    await browserPost(gateway, "/api/desktop/unlink", session); // A starts unlinked (and signed out)
+    const fresh = await devSession("anna");
+    const byCookie = await gateway.fetch("/api/desktop/status", { headers: { Cookie: fresh.cookie } });
     expect(await byCookie.json()).toEqual({ linked: false });
     expect((await userApi(gateway, tokenB, "GET", "/api/desktop/status")).body).toMatchObject({ linked: true });
   });

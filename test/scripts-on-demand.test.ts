@@ -19,7 +19,12 @@ let root: string;
 const script = (user: string, name: string, body: string) => writeScript(root, user, name, body);
 
 beforeAll(async () => {
-  gateway = await startGateway({ AGENT_REQUEST_TIMEOUT_MS: "8000" });
+  // Script-run limits are tested in scripts-limits.test.ts; here one user runs many scripts at once on purpose.
+  gateway = await startGateway({
+    AGENT_REQUEST_TIMEOUT_MS: "8000",
+    SCRIPT_RUNS_PER_USER_IN_FLIGHT: "4",
+    SCRIPT_RUNS_PER_USER_PER_MINUTE: "0",
+  });
   root = mkdtempSync(join(tmpdir(), "homes-"));
   script("alice", "alert.py", printing({ notify: true, title: "Churn up", message: "3 accounts" }));
   script("alice", "quiet.py", printing({ notify: false }));

@@ -157,6 +157,13 @@ describe("ID tokens at the sign-in callback", () => {
     expect(result.body).toContain("forbidden: sign-in refused");
   });
 
+  it("refuses an ID token whose hosted domain (hd) is not allowed, even with an allowed email", async () => {
+    const result = await attempt((claims, p) => p.sign({ ...claims, hd: "consumer.example" }));
+    expect(result).toMatchObject({ status: 403, signedIn: false });
+    expect(result.body).toContain("email domain not allowed");
+    expect((await attempt((claims, p) => p.sign({ ...claims, hd: "example.com" }))).status).toBe(303);
+  });
+
   it("refuses an email outside ALLOWED_EMAIL_DOMAINS", async () => {
     const result = await attempt((claims, p) => p.sign(claims), "eve@evil.example");
     expect(result).toMatchObject({ status: 403, signedIn: false });
@@ -222,12 +229,22 @@ describe("OAuth codes and refresh tokens", () => {
     const code = await issueCode(challenge);
     const first = await exchange(code, verifier);
     expect(first.status).toBe(200);
-    const { refresh_token: refreshToken } = (await first.json()) as { refresh_token: string };
+    const { refresh_token: refreshToken, access_token: accessToken } = (await first.json()) as {
+      refresh_token: string;
+      access_token: string;
+    };
+    const api = () => gateway.fetch("/api/notifications", { headers: { Authorization: `Bearer ${accessToken}` } });
+    expect((await api()).status).toBe(200);
     await expectInvalidGrant(await exchange(code, verifier), /already used/);
     await expectInvalidGrant(
       await token({ grant_type: "refresh_token", refresh_token: refreshToken }),
       /invalid|revoked/,
     );
+    // The access token of the first use is revoked too, on the API and on sockets.
+    expect((await api()).status).toBe(401);
+    await expect(
+      new TestSocket(gateway.socketUrl, { headers: { Authorization: `Bearer ${accessToken}` } }).opened(),
+    ).rejects.toThrow(/upgrade refused: 401/);
   });
 
   it("refuses a wrong verifier, and the code is spent afterwards", async () => {

@@ -187,9 +187,13 @@ describe("sign-in in a real browser", () => {
     });
     expect(refreshed.status).toBe(400);
     expect(((await refreshed.json()) as { error: string }).error).toBe("invalid_grant");
+    // The unlink ended the browser session too: the link page sends the browser to sign in again.
+    await page.goto(new URL("/desktop/link", gateway.url).href);
+    expect(page.url().startsWith(provider.issuer)).toBe(true);
   });
 
-  it("links again right after the unlink, in the same second", async () => {
+  it("links again right after the unlink, once signed in again", async () => {
+    await signIn("alice@example.com");
     const tab = await context.newPage();
     await tab.goto(new URL("/desktop/link", gateway.url).href);
     const answer = tab.waitForResponse((response) => response.url().endsWith("/api/desktop/authorize"));

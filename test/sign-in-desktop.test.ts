@@ -149,8 +149,14 @@ describe("POST /api/desktop/unlink", () => {
       socket.send({ type: "auth", token });
       expect(await socket.next()).toEqual({ type: "auth_error", message: "Invalid token" });
     }
+    // The unlink ended the browser session too: a copy of its cookie cannot mint new tokens.
+    expect((await browserPost(gateway, "/api/desktop/authorize", session)).status).toBe(401);
+    expect(
+      (await gateway.fetch("/desktop/link", { headers: { Cookie: session.cookie }, redirect: "manual" })).status,
+    ).toBe(302);
     // The old token did not re-link the user.
-    const state = await gateway.fetch("/api/desktop/status", { headers: { Cookie: session.cookie } });
+    const again = await signedInSession(gateway, provider, "frank@example.com");
+    const state = await gateway.fetch("/api/desktop/status", { headers: { Cookie: again.cookie } });
     expect(await state.json()).toEqual({ linked: false });
   });
 
@@ -162,7 +168,8 @@ describe("POST /api/desktop/unlink", () => {
     const second = Math.floor(Date.now() / 1000);
     const before = await mintToken({ secret: gateway.jwtSecret, sub: "grace", issuer: ISSUER, issuedAt: second });
     expect((await browserPost(gateway, "/api/desktop/unlink", session)).status).toBe(200);
-    const after = await authorize(session);
+    // The unlink signed the browser out: sign in again, as the user would.
+    const after = await authorize(await signedInSession(gateway, provider, "grace@example.com"));
     expect(Math.floor(Date.now() / 1000)).toBe(second); // still the same second
     expect((await statusWith(before)).status).toBe(401);
     expect((await statusWith(after)).status).toBe(200);
@@ -177,14 +184,10 @@ describe("browser pages", () => {
     expect(response.headers.get("Location")).toBe("/auth/login?next=%2Fdesktop%2Flink");
   });
 
-  it("sets Secure __Host- cookies on any host but plain-http localhost", async () => {
+  it("refuses to start a sign-in for another host while PUBLIC_URL is unset (sign-in-origin.test.ts covers it set)", async () => {
     const response = await requestWithHost(gateway, "notifications.example.com", "GET", "/auth/login");
-    expect(response.status).toBe(302);
-    const cookie = String(response.headers["set-cookie"]);
-    expect(cookie).toMatch(/^__Host-an-signin=[\w.-]+; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/);
-    // The provider is told to come back to that host.
-    const location = new URL(String(response.headers.location));
-    expect(location.searchParams.get("redirect_uri")).toBe("http://notifications.example.com/auth/callback");
+    expect(response.status).toBe(503);
+    expect(response.headers["set-cookie"]).toBeUndefined();
   });
 
   it("signs out with the CSRF token and forgets the session", async () => {

@@ -76,7 +76,10 @@ describe("GET /oauth/authorize", () => {
     const page = await gateway.fetch(url, { headers: { Cookie: jar.header() } });
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain("Authorize Raycast");
+    // The page names the client and everything it may do, scripts included.
+    expect(html).toContain('<h1>Authorize <span id="client-id">Raycast</span></h1>');
+    expect(html).toContain("raycast.com");
+    expect(html).toMatch(/run any of them now, on the data server, as you/);
     expect(html).toContain("olivia");
     expect(page.headers.get("Content-Security-Policy")).toContain("form-action 'self' https://raycast.com");
   });

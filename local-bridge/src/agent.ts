@@ -140,30 +140,48 @@ export class AgentChannel {
       if (typeof id === "string") this.reply(ws, { type: "response", id, ok: false, error: "invalid request" });
       return;
     }
-    let response: AgentResponseFrame;
+    // The worker answers its caller 504 after timeout_ms: nothing may start after that.
+    const deadline = Date.now() + (request.data.timeout_ms ?? Infinity);
+    let response: AgentResponseFrame | undefined;
     try {
-      response = await this.handle(request.data);
+      response = await this.handle(request.data, deadline);
     } catch (error) {
       // E.g. a full spool: the worker answers the caller, the bridge keeps running.
       this.log.error("script request failed", { op: request.data.op, error: errorMessage(error) });
       response = { type: "response", id: request.data.id, ok: false, error: errorMessage(error) };
     }
-    this.reply(ws, response);
+    if (response) this.reply(ws, response);
   }
 
-  private async handle(request: AgentRequestFrame): Promise<AgentResponseFrame> {
+  /** The answer to one request; undefined when its caller stopped waiting before it could run. */
+  private async handle(request: AgentRequestFrame, deadline: number): Promise<AgentResponseFrame | undefined> {
     const failed = (error: string): AgentResponseFrame => {
       this.log.warn("script request failed", { op: request.op, user: request.user, error });
       return { type: "response", id: request.id, ok: false, error };
     };
+    if (
+      this.runningHelpers >= this.config.scriptsMaxConcurrent &&
+      this.helperQueue.length >= this.config.scriptsQueueMax
+    ) {
+      this.log.warn("script request refused: queue full", { op: request.op, user: request.user });
+      return { type: "response", id: request.id, ok: false, busy: true, error: "the bridge's script queue is full" };
+    }
     const argv = [
       ...this.config.scriptsCommand.map((part) => part.replaceAll("{user}", request.user)),
       ...(request.op === "list" ? ["list"] : ["run", request.name]),
     ];
-    const result = await this.withHelperSlot(() =>
-      runCommand(argv, { timeoutMs: this.config.scriptsCommandTimeoutMs, env: helperEnv() }),
-    );
-    if (result.timedOut) return failed(`helper timed out after ${this.config.scriptsCommandTimeoutMs} ms`);
+    const result = await this.withHelperSlot(async () => {
+      const leftMs = deadline - Date.now();
+      if (leftMs <= 0) return undefined;
+      // A run is stopped when its caller stops waiting, not later.
+      const timeoutMs = Math.min(this.config.scriptsCommandTimeoutMs, leftMs);
+      return { timeoutMs, ...(await runCommand(argv, { timeoutMs, env: helperEnv() })) };
+    });
+    if (!result) {
+      this.log.warn("script request dropped: its caller stopped waiting", { op: request.op, user: request.user });
+      return undefined;
+    }
+    if (result.timedOut) return failed(`helper timed out after ${result.timeoutMs} ms`);
     if (result.exitCode !== 0) return failed(`helper exited ${result.exitCode}: ${result.stderr.trim().slice(-300)}`);
     let output: unknown;
     try {

@@ -4,10 +4,11 @@ import { commandHelp, type CliCommand } from "./commands/command.js";
 import { healthCommand } from "./commands/health.js";
 import { sendCommand } from "./commands/send.js";
 import { serveCommand } from "./commands/serve.js";
+import { tokenCommand } from "./commands/token.js";
 import { ConfigError, SETTINGS } from "./config.js";
 import { createLogger, errorMessage } from "./log.js";
 
-const COMMANDS: readonly CliCommand[] = [serveCommand, sendCommand, healthCommand, cronCommand];
+const COMMANDS: readonly CliCommand[] = [serveCommand, sendCommand, healthCommand, cronCommand, tokenCommand];
 
 const USAGE = `analyst-bridge: the data server's dispatch API, carried to the gateway.
 

@@ -8,6 +8,7 @@ import {
 } from "@analyst-notifications/schemas";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { DispatchTrust } from "./dispatch-trust.js";
 import type { LogLevel } from "./log.js";
 
 // One table for every setting: environment variable, default, meaning and
@@ -50,6 +51,11 @@ export const DEFAULT_SCRIPTS_COMMAND = "sudo -n -u {user} /usr/local/bin/notify-
 export const DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS = 70_000;
 /** Helper runs at once; more wait their turn, so a burst of clicks cannot fork-bomb the data server. */
 export const DEFAULT_SCRIPTS_MAX_CONCURRENT = 4;
+/**
+ * Script requests waiting for a helper slot; more are refused at once (the
+ * worker answers 429), so a flood cannot queue work for hours.
+ */
+export const DEFAULT_SCRIPTS_QUEUE_MAX = 16;
 /** Longest pause between reconnects of the agent channel (legacy client: 1 s to 30 s). */
 export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
 /**
@@ -60,6 +66,12 @@ export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
 export const DEFAULT_SOCKET_RETRY_WINDOW_MS = 4_000;
 /** Legacy: each script of the cron job may run 60 s. */
 export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 60;
+/** As the old gateway: every member of the socket's group may dispatch for every user. */
+export const DEFAULT_DISPATCH_TRUST: DispatchTrust = "group";
+/** Hashes of issued dispatch tokens, beside the spool under systemd's StateDirectory. */
+export const DEFAULT_DISPATCH_TOKENS_FILE = "/var/lib/analyst-bridge/dispatch-tokens.json";
+/** Where a user's own dispatch token is kept (written by `token issue`, read by `send` and `cron`). */
+export const DEFAULT_DISPATCH_TOKEN_FILE = "~/.notifications/dispatch-token";
 /** Legacy: where each user keeps notification scripts. */
 export const DEFAULT_NOTIFY_SCRIPTS_DIR = "~/user/notifications";
 /** Scripts are `*.py` files; run as `<interpreter> <file>` so no execute bit is needed. */
@@ -93,6 +105,11 @@ export interface BridgeConfig {
   readonly scriptsCommand: readonly string[];
   readonly scriptsCommandTimeoutMs: number;
   readonly scriptsMaxConcurrent: number;
+  readonly scriptsQueueMax: number;
+  readonly dispatchTrust: DispatchTrust;
+  readonly dispatchTokensFile: string;
+  /** Callers that may dispatch for any user in token mode (e.g. the web app's account). */
+  readonly dispatchServiceAccounts: readonly string[];
 }
 
 /** What `send`, `health` and `cron` need: they only talk to the socket. */
@@ -103,9 +120,11 @@ export interface ClientConfig {
   readonly scriptsDir: string;
   readonly stateDir: string;
   readonly interpreter: string;
+  /** The caller's own dispatch token file (token mode); sent when it exists. */
+  readonly dispatchTokenFile: string;
 }
 
-export type Command = "serve" | "send" | "health" | "cron";
+export type Command = "serve" | "send" | "health" | "cron" | "token";
 
 export interface SettingDoc {
   env: string;
@@ -133,8 +152,34 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     env: "GATEWAY_URL",
     default: DEFAULT_GATEWAY_URL,
-    description: "Base URL of the worker gateway.",
+    description: "Base URL of the worker gateway; https, except on a loopback host (the bridge token travels in it).",
     usedBy: ["serve"],
+  },
+  {
+    env: "DISPATCH_TRUST",
+    default: DEFAULT_DISPATCH_TRUST,
+    description:
+      "group: every member of the socket's group may dispatch for every user (legacy). token: each caller sends its own dispatch token (Authorization: Bearer), dispatches for itself only unless a service account, and may attach only images it owns.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "DISPATCH_TOKENS_FILE",
+    default: DEFAULT_DISPATCH_TOKENS_FILE,
+    description: "Hashes of issued dispatch tokens (token mode); written by `token issue`, read by `serve`.",
+    usedBy: ["serve", "token"],
+  },
+  {
+    env: "DISPATCH_SERVICE_ACCOUNTS",
+    default: "(none)",
+    description:
+      "Comma-separated users whose dispatch token may dispatch for any user (token mode), e.g. the web app's.",
+    usedBy: ["serve"],
+  },
+  {
+    env: "DISPATCH_TOKEN_FILE",
+    default: DEFAULT_DISPATCH_TOKEN_FILE,
+    description: "The caller's own dispatch token, sent with each dispatch when the file exists; ~ is the user's home.",
+    usedBy: ["send", "cron"],
   },
   {
     env: "BRIDGE_TOKEN",
@@ -259,6 +304,13 @@ export const SETTINGS: readonly SettingDoc[] = [
     usedBy: ["serve"],
   },
   {
+    env: "SCRIPTS_QUEUE_MAX",
+    default: String(DEFAULT_SCRIPTS_QUEUE_MAX),
+    description:
+      "Script requests that may wait for a helper slot; further ones are refused at once (busy). A request whose caller stopped waiting is dropped unrun.",
+    usedBy: ["serve"],
+  },
+  {
     env: "SCRIPT_TIMEOUT_SECONDS",
     default: String(DEFAULT_SCRIPT_TIMEOUT_SECONDS),
     description: "Deadline of each script the cron command runs.",
@@ -300,6 +352,17 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     gatewayUrl = new URL(env.GATEWAY_URL || DEFAULT_GATEWAY_URL);
   } catch {
     throw new ConfigError(`GATEWAY_URL=${env.GATEWAY_URL} is not a URL: e.g. https://notifications.example.com`);
+  }
+  // BRIDGE_TOKEN goes in every request: in clear only to this machine.
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(gatewayUrl.hostname);
+  if (gatewayUrl.protocol !== "https:" && !(gatewayUrl.protocol === "http:" && loopback)) {
+    throw new ConfigError(
+      `GATEWAY_URL=${gatewayUrl.href} must be https (plain http only to 127.0.0.1, localhost or [::1]): the bridge token would travel in clear`,
+    );
+  }
+  const dispatchTrust = env.DISPATCH_TRUST || DEFAULT_DISPATCH_TRUST;
+  if (dispatchTrust !== "group" && dispatchTrust !== "token") {
+    throw new ConfigError(`DISPATCH_TRUST=${dispatchTrust} is invalid: expected group or token`);
   }
   const scriptsCommand = (env.SCRIPTS_COMMAND || DEFAULT_SCRIPTS_COMMAND).trim().split(/\s+/);
   if (!scriptsCommand[0]) throw new ConfigError("SCRIPTS_COMMAND is empty: e.g. " + DEFAULT_SCRIPTS_COMMAND);
@@ -346,6 +409,15 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     scriptsCommand: Object.freeze(scriptsCommand),
     scriptsCommandTimeoutMs: integer(env, "SCRIPTS_COMMAND_TIMEOUT_MS", DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS, 10),
     scriptsMaxConcurrent: integer(env, "SCRIPTS_MAX_CONCURRENT", DEFAULT_SCRIPTS_MAX_CONCURRENT, 1),
+    scriptsQueueMax: integer(env, "SCRIPTS_QUEUE_MAX", DEFAULT_SCRIPTS_QUEUE_MAX, 0),
+    dispatchTrust,
+    dispatchTokensFile: env.DISPATCH_TOKENS_FILE || DEFAULT_DISPATCH_TOKENS_FILE,
+    dispatchServiceAccounts: Object.freeze(
+      (env.DISPATCH_SERVICE_ACCOUNTS ?? "")
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
   });
 }
 
@@ -363,6 +435,7 @@ export function loadClientConfig(env: NodeJS.ProcessEnv = process.env, home = ho
     scriptsDir: expand(env.NOTIFY_SCRIPTS_DIR || DEFAULT_NOTIFY_SCRIPTS_DIR),
     stateDir: expand(env.NOTIFY_STATE_DIR || DEFAULT_NOTIFY_STATE_DIR),
     interpreter: env.NOTIFY_SCRIPT_INTERPRETER || DEFAULT_NOTIFY_SCRIPT_INTERPRETER,
+    dispatchTokenFile: expand(env.DISPATCH_TOKEN_FILE || DEFAULT_DISPATCH_TOKEN_FILE),
   });
 }
 

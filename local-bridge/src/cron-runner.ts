@@ -17,6 +17,8 @@ export interface CronOptions {
   interpreter: string;
   scriptTimeoutMs: number;
   socketPath: string;
+  /** DISPATCH_TRUST=token: the user's own dispatch token, sent with each dispatch. */
+  dispatchToken?: string;
   log: Logger;
   now?: () => number;
 }
@@ -105,16 +107,20 @@ async function runOne(name: string, options: CronOptions): Promise<ScriptOutcome
   // the inbox stores it once.
   const run = state.pending_run ?? String(nowMs);
   if (state.pending_run === undefined) writeState(statePath, { ...state, pending_run: run });
-  const answer = await dispatchWithRetry(options.socketPath, {
-    user: options.user,
-    notification: {
-      id: derivedDispatchId("cron", [options.user, stem, run]),
-      title: output.data.title!, // the schema requires it with notify:true
-      message: output.data.message ?? "",
-      script: stem,
-      ...(output.data.image_path ? { image_path: resolve(options.home, output.data.image_path) } : {}),
+  const answer = await dispatchWithRetry(
+    options.socketPath,
+    {
+      user: options.user,
+      notification: {
+        id: derivedDispatchId("cron", [options.user, stem, run]),
+        title: output.data.title!, // the schema requires it with notify:true
+        message: output.data.message ?? "",
+        script: stem,
+        ...(output.data.image_path ? { image_path: resolve(options.home, output.data.image_path) } : {}),
+      },
     },
-  });
+    options.dispatchToken,
+  );
   if (answer.status !== 200 && answer.status !== 202) {
     return fail(log, name, `the bridge refused the dispatch (${answer.status})`, JSON.stringify(answer.body));
   }

@@ -13,9 +13,11 @@ export class ImageFileError extends Error {
  * normal (no `.`/`..` segments), the file itself no symlink (O_NOFOLLOW), a
  * regular file (fstat of the opened descriptor, so it cannot be swapped
  * between check and read), at most `maxBytes`, and start with the PNG
- * signature. Reads happen with the bridge's own permissions.
+ * signature. Reads happen with the bridge's own permissions, so in token mode
+ * (`ownerUid` set) the file must belong to the caller: nobody attaches a file
+ * only the bridge could read.
  */
-export async function readPngFile(path: string, maxBytes: number): Promise<Buffer> {
+export async function readPngFile(path: string, maxBytes: number, ownerUid?: number): Promise<Buffer> {
   if (!path.startsWith("/") || normalize(path) !== path) {
     throw new ImageFileError("image_path must be an absolute path without . or .. segments");
   }
@@ -35,6 +37,8 @@ export async function readPngFile(path: string, maxBytes: number): Promise<Buffe
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new ImageFileError("image_path is not a regular file");
+    if (ownerUid !== undefined && stat.uid !== ownerUid)
+      throw new ImageFileError("image_path is not the caller's file");
     if (stat.size > maxBytes) throw new ImageFileError(`image is ${stat.size} bytes, the limit is ${maxBytes}`);
     const data = await handle.readFile();
     if (data.length > maxBytes) throw new ImageFileError(`image is larger than ${maxBytes} bytes`);

@@ -22,14 +22,16 @@ export class Intake {
     private readonly config: BridgeConfig,
   ) {}
 
+  /** `ownerUid`: token mode, the caller's uid, which must own the image file. */
   async accept(
     request: ParsedDispatchRequest,
     imagePath?: string,
+    ownerUid?: number,
   ): Promise<{ entry: SpoolEntry; outcome: Promise<Outcome> }> {
     const notification = completeNotification(request.notification);
     let image: string | undefined;
     if (imagePath !== undefined) {
-      const png = await readPngFile(imagePath, this.config.imageMaxBytes);
+      const png = await readPngFile(imagePath, this.config.imageMaxBytes, ownerUid);
       image = `${newNotificationId()}.png`;
       await this.spool.storeImage(image, png);
       notification.image_url = `${IMAGE_URL_PREFIX}${image}`;

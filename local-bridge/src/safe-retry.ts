@@ -35,11 +35,16 @@ export function callerRun(): string {
  * (bridge restarting, call cut), for up to DEFAULT_SOCKET_RETRY_WINDOW_MS.
  * Safe only because the body carries its id.
  */
-export async function dispatchWithRetry(socketPath: string, body: unknown): Promise<SocketAnswer> {
+export async function dispatchWithRetry(
+  socketPath: string,
+  body: unknown,
+  /** DISPATCH_TRUST=token: the caller's own dispatch token. */
+  dispatchToken?: string,
+): Promise<SocketAnswer> {
   const deadline = Date.now() + DEFAULT_SOCKET_RETRY_WINDOW_MS;
   for (let delayMs = 250; ; delayMs *= 2) {
     try {
-      return await requestSocket(socketPath, "POST", LOCAL_PATHS.dispatch, body);
+      return await requestSocket(socketPath, "POST", LOCAL_PATHS.dispatch, body, undefined, dispatchToken);
     } catch (error) {
       if (!(error instanceof SocketUnavailable) || Date.now() + delayMs > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -12,6 +12,7 @@ import {
 } from "@analyst-notifications/schemas";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BridgeConfig } from "./config.js";
+import { DispatchTrustError, type DispatchTokens } from "./dispatch-trust.js";
 import type { Outcome } from "./forwarder.js";
 import type { GatewayClient } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
@@ -31,6 +32,8 @@ export interface BridgeParts {
   agentState: () => NonNullable<HealthResponse["agent_channel"]>;
   /** Under `npm start`: the supervisor's restart counts. */
   restarts: () => SupervisorRestarts | undefined;
+  /** DISPATCH_TRUST=token: who may dispatch for whom; undefined in group mode. */
+  dispatchTokens: DispatchTokens | undefined;
 }
 
 const QUEUED: DispatchQueuedResponse = { sent: 0, queued: true };
@@ -50,7 +53,11 @@ export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
     [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
-      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes), headerValue(req, IDEMPOTENCY_KEY_HEADER)),
+      handleDispatchPost(
+        await readJson(req, config.dispatchBodyLimitBytes),
+        headerValue(req, IDEMPOTENCY_KEY_HEADER),
+        req.headers.authorization,
+      ),
     [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
     [`GET ${LOCAL_PATHS.metrics}`]: () => handleMetricsGet(),
   };
@@ -60,13 +67,19 @@ export function createBridgeServer(parts: BridgeParts): Server {
    * caller waits up to DISPATCH_SYNC_DEADLINE_MS for the worker's own answer,
    * else gets 202 while the forwarder keeps trying.
    */
-  async function handleDispatchPost(body: unknown, idempotencyKey: string | undefined): Promise<[number, unknown]> {
+  async function handleDispatchPost(
+    body: unknown,
+    idempotencyKey: string | undefined,
+    authorization: string | undefined,
+  ): Promise<[number, unknown]> {
     const validation = validateLocalDispatch(body, idempotencyKey);
     if (!validation.ok) throw new HttpError(validation.error, validation.detail);
     const { request, imagePath } = validation.value;
+    // Token mode: the caller proves who it is before anything is read or spooled.
+    const caller = parts.dispatchTokens?.authorize(authorization, request.user);
     const text = checkNotificationText(request.notification, config.notificationText);
     if (!text.ok) throw new HttpError(text.error, text.detail);
-    const { entry, outcome } = await intake.accept(request, imagePath);
+    const { entry, outcome } = await intake.accept(request, imagePath, caller?.uid);
     const answer = await withDeadline(outcome, config.dispatchSyncDeadlineMs);
     log.debug("dispatch accepted", { user: request.user, id: entry.notification.id, queued: !answer });
     return answer ? [answer.status, answer.body] : [202, QUEUED];
@@ -193,6 +206,11 @@ function writeError(res: ServerResponse, error: unknown, log: Logger): void {
   if (error instanceof HttpError) {
     log.debug("request refused", { code: error.entry.code });
     return writeJson(res, error.entry.status, errorBody(error.entry, error.detail));
+  }
+  if (error instanceof DispatchTrustError) {
+    const entry = error.status === 401 ? ERRORS.dispatchUnauthorized : ERRORS.dispatchForbidden;
+    log.info("dispatch refused", { code: entry.code });
+    return writeJson(res, entry.status, errorBody(entry, error.message));
   }
   if (error instanceof ImageFileError) {
     log.debug("request refused", { code: ERRORS.invalidImage.code });

@@ -17,6 +17,8 @@ export function requestSocket(
   path: string,
   body?: unknown,
   timeoutMs = 30_000,
+  /** DISPATCH_TRUST=token: the caller's own dispatch token. */
+  dispatchToken?: string,
 ): Promise<SocketAnswer> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
@@ -26,8 +28,12 @@ export function requestSocket(
         method,
         path,
         timeout: timeoutMs,
-        headers:
-          text === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) },
+        headers: {
+          ...(text === undefined
+            ? {}
+            : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) }),
+          ...(dispatchToken === undefined ? {} : { Authorization: `Bearer ${dispatchToken}` }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

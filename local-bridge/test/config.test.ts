@@ -25,9 +25,24 @@ describe("loadBridgeConfig", () => {
     [{ BRIDGE_TOKEN: token, GATEWAY_URL: "not a url" }, /GATEWAY_URL/],
     [{ BRIDGE_TOKEN: token, GATEWAY_TIMEOUT_MS: "soon" }, /GATEWAY_TIMEOUT_MS/],
     [{ BRIDGE_TOKEN: token, LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    // The bridge token travels in every request: never in clear to another machine.
+    [{ BRIDGE_TOKEN: token, GATEWAY_URL: "http://gateway.example.com" }, /must be https/],
+    [{ BRIDGE_TOKEN: token, GATEWAY_URL: "ws://127.0.0.1:8787" }, /must be https/],
+    [{ BRIDGE_TOKEN: token, DISPATCH_TRUST: "peer" }, /DISPATCH_TRUST/],
   ])("refuses %j naming the setting", (env, pattern) => {
     expect(() => loadBridgeConfig(env)).toThrow(ConfigError);
     expect(() => loadBridgeConfig(env)).toThrow(pattern);
+  });
+
+  it("accepts https anywhere and plain http only to a loopback host", () => {
+    for (const url of [
+      "https://gateway.example.com",
+      "http://127.0.0.1:8787",
+      "http://localhost:8787",
+      "http://[::1]:8787",
+    ]) {
+      expect(loadBridgeConfig({ BRIDGE_TOKEN: token, GATEWAY_URL: url }).gatewayUrl.href).toBe(new URL(url).href);
+    }
   });
 
   it("documents every setting it reads", () => {

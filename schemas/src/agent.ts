@@ -17,16 +17,31 @@ export const ScriptName = z
   .regex(SCRIPT_NAME_PATTERN, "must be a file name like revenue_check.py")
   .meta({ description: "File name of a script in ~/user/notifications." });
 
+/** How long the worker's caller waits for this request; the bridge drops (or stops) it after that. */
+const TimeoutMs = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .meta({ description: "Milliseconds the caller waits from when the request is sent; nothing runs after that." });
+
 /** Worker → bridge. */
 export const AgentRequestFrame = z
   .discriminatedUnion("op", [
-    z.object({ type: z.literal("request"), id: z.string().min(1).max(64), op: z.literal("list"), user: Username }),
+    z.object({
+      type: z.literal("request"),
+      id: z.string().min(1).max(64),
+      op: z.literal("list"),
+      user: Username,
+      timeout_ms: TimeoutMs,
+    }),
     z.object({
       type: z.literal("request"),
       id: z.string().min(1).max(64),
       op: z.literal("run"),
       user: Username,
       name: ScriptName,
+      timeout_ms: TimeoutMs,
     }),
   ])
   .meta({ id: "AgentRequestFrame", title: "AgentRequestFrame" });
@@ -73,6 +88,10 @@ export const AgentResponseFrame = z
       id: z.string(),
       ok: z.literal(false),
       error: z.string().meta({ description: "Why the helper failed; for logs, not shown to users." }),
+      busy: z
+        .literal(true)
+        .optional()
+        .meta({ description: "Nothing ran: the bridge's queue of script runs is full; the caller may retry." }),
     }),
   ])
   .meta({ id: "AgentResponseFrame", title: "AgentResponseFrame" });

@@ -51,6 +51,12 @@ export const ERRORS = {
   },
   oauthInvalidClient: { code: 40008, status: 400, message: "invalid request: client_id is missing or malformed" },
   signInRequired: { code: 40104, status: 401, message: "unauthorized: sign in first" },
+  dispatchUnauthorized: {
+    code: 40105,
+    status: 401,
+    message: "unauthorized: missing or invalid dispatch token (DISPATCH_TRUST=token)",
+  },
+  dispatchForbidden: { code: 40308, status: 403, message: "forbidden: this caller may not dispatch for that user" },
   csrfFailed: { code: 40302, status: 403, message: "forbidden: missing or invalid CSRF token" },
   signInRefused: { code: 40303, status: 403, message: "forbidden: sign-in refused" },
   emailDomainNotAllowed: { code: 40304, status: 403, message: "forbidden: email domain not allowed" },
@@ -83,6 +89,21 @@ export const ERRORS = {
     message: "limit reached: too many failed sign-ins from this address, retry later",
   },
   tooManyConnections: { code: 42901, status: 429, message: "limit reached: too many connections for this user" },
+  pendingSocketsLimited: {
+    code: 42906,
+    status: 429,
+    message: "limit reached: too many sockets from this address waiting to authenticate, retry later",
+  },
+  scriptRunsLimited: {
+    code: 42904,
+    status: 429,
+    message: "limit reached: too many script runs for this user, retry later",
+  },
+  scriptsBusy: {
+    code: 42905,
+    status: 429,
+    message: "limit reached: the data server is running too many scripts, retry later",
+  },
   internal: { code: 50001, status: 500, message: "internal error" },
   scriptFailed: { code: 50002, status: 500, message: "Script '{name}' failed or not found" }, // legacy
   identityProviderFailed: { code: 50202, status: 502, message: "identity provider error" },
@@ -90,6 +111,11 @@ export const ERRORS = {
     code: 50301,
     status: 503,
     message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see docs/SIGN-IN.md)",
+  },
+  publicUrlRequired: {
+    code: 50304,
+    status: 503,
+    message: "sign-in not configured: set PUBLIC_URL to the gateway's public origin (required off localhost)",
   },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
   spoolFull: { code: 50302, status: 503, message: "limit reached: the bridge's spool is full, retry later" },

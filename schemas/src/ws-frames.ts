@@ -68,4 +68,9 @@ export const CLOSE_CODES = {
   /** v2: more live notifications unacknowledged than the socket's ack_window; reconnect with since. */
   slowConsumer: 4413,
   tooManyConnections: 4429,
+  /**
+   * The token the socket was opened with expired: the gateway closes it at
+   * `exp`. Reconnect with a fresh token (v2: resume with since; legacy: refresh first).
+   */
+  tokenExpired: 4410,
 } as const;

@@ -101,10 +101,16 @@ export function socketRequest(
   method: string,
   path: string,
   body?: string | Buffer,
+  headers: Record<string, string> = {},
 ): Promise<SocketResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { socketPath, method, path, headers: body === undefined ? {} : { "Content-Type": "application/json" } },
+      {
+        socketPath,
+        method,
+        path,
+        headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));

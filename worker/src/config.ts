@@ -40,6 +40,12 @@ export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 export const DEFAULT_LEGACY_LOBBY_SHARDS = 8;
 /** Upper bound of LEGACY_LOBBY_SHARDS. */
 export const MAX_LEGACY_LOBBY_SHARDS = 1024;
+/**
+ * Legacy sockets from one client address still waiting for their auth frame.
+ * Each is pending for milliseconds normally; 100 lets a whole office reconnect
+ * at once and stops one client holding thousands of unauthenticated sockets.
+ */
+export const DEFAULT_LEGACY_PENDING_SOCKETS_PER_ADDRESS = 100;
 /** A script may run 60 s and the bridge's helper deadline is 70 s: a little more than both. */
 export const DEFAULT_AGENT_REQUEST_TIMEOUT_MS = 75_000;
 /** Signed image links are for showing a notification now, not for sharing: 15 min. */
@@ -101,6 +107,17 @@ export const BRIDGE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
  * (and workerd does locally); clients cannot forge it.
  */
 export const DEFAULT_CLIENT_ADDRESS_HEADER = "CF-Connecting-IP";
+/**
+ * Script runs (and lists) one user may start per minute; each one runs a
+ * helper on the data server. 0 turns the limit off.
+ */
+export const DEFAULT_SCRIPT_RUNS_PER_USER_PER_MINUTE = 20;
+/** Script requests of one user waiting at once: a click or two, not a loop. */
+export const DEFAULT_SCRIPT_RUNS_PER_USER_IN_FLIGHT = 2;
+/** Script requests of all users waiting at once: more than the bridge's SCRIPTS_MAX_CONCURRENT runs plus its queue is pointless. */
+export const DEFAULT_SCRIPT_RUNS_IN_FLIGHT = 16;
+/** Retry-After of a refused script request while others are running: most scripts finish within seconds. */
+export const DEFAULT_SCRIPT_BUSY_RETRY_AFTER_SECONDS = 5;
 /** HS256 secrets shorter than this are guessable offline from any token. */
 export const MIN_SECRET_CHARS = 32;
 
@@ -320,6 +337,16 @@ function userBridge(item: string, name: string): string {
   return `${user}=${bridge}`;
 }
 
+/** PUBLIC_URL: an https origin (http only for loopback), no path. */
+function publicOrigin(raw: string, name: string): string {
+  const url = providerUrl(raw, name);
+  const parsedOrigin = new URL(url).origin;
+  if (parsedOrigin !== url) {
+    throw new ConfigError(`${name}=${raw} must be an origin: e.g. https://notify.example.com (no path)`);
+  }
+  return parsedOrigin;
+}
+
 function origin(item: string, name: string): string {
   let parsed: URL | undefined;
   try {
@@ -416,6 +443,12 @@ export const SETTINGS = {
     "Lobby objects holding legacy sockets, picked by a hash of the client address. A user's sockets in k shards cost k calls per dispatch; safe to change (a socket keeps its shard).",
     { min: 1, max: MAX_LEGACY_LOBBY_SHARDS },
   ),
+  LEGACY_PENDING_SOCKETS_PER_ADDRESS: integer(
+    DEFAULT_LEGACY_PENDING_SOCKETS_PER_ADDRESS,
+    "count",
+    "Legacy sockets of one client address still waiting for their auth frame; one more is refused with 429 (docs/SECURITY.md).",
+    { min: 1 },
+  ),
   DISPATCH_BODY_LIMIT_BYTES: integer(DEFAULT_DISPATCH_BODY_LIMIT_BYTES, "bytes", "Largest dispatch body (413 above).", {
     min: 1024,
   }),
@@ -466,6 +499,30 @@ export const SETTINGS = {
     "per minute",
     "Dispatches one user may receive per minute (bursts up to the same number); above it 429 with Retry-After; 0 turns the limit off. Repeated ids are never limited.",
     { min: 0 },
+  ),
+  SCRIPT_RUNS_PER_USER_PER_MINUTE: integer(
+    DEFAULT_SCRIPT_RUNS_PER_USER_PER_MINUTE,
+    "per minute",
+    "Script runs and lists one user may start per minute (bursts up to the same number); above it 429 with Retry-After; 0 turns the limit off.",
+    { min: 0 },
+  ),
+  SCRIPT_RUNS_PER_USER_IN_FLIGHT: integer(
+    DEFAULT_SCRIPT_RUNS_PER_USER_IN_FLIGHT,
+    "count",
+    "Script requests of one user waiting for the bridge at once; one more gets 429.",
+    { min: 1 },
+  ),
+  SCRIPT_RUNS_IN_FLIGHT: integer(
+    DEFAULT_SCRIPT_RUNS_IN_FLIGHT,
+    "count",
+    "Script requests of all users waiting for the bridge at once; one more gets 429.",
+    { min: 1 },
+  ),
+  PUBLIC_URL: text(
+    undefined,
+    "(unset: sign-in and OAuth only for localhost)",
+    "The gateway's public origin (https, no path): the OAuth issuer, the OpenID redirect URI, cookies and origin checks. Required off localhost for sign-in and OAuth (503 without it).",
+    publicOrigin,
   ),
   ALLOWED_ORIGINS: list(
     [],
@@ -593,6 +650,7 @@ export interface Config {
   readonly unackedNotificationsPerSocket: number;
   readonly authTimeoutMs: number;
   readonly legacyLobbyShards: number;
+  readonly legacyPendingSocketsPerAddress: number;
   readonly dispatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
   readonly agentRequestTimeoutMs: number;
@@ -626,6 +684,11 @@ export interface Config {
   readonly oauthAccessTokenTtlSeconds: number;
   readonly oauthRefreshTokenTtlSeconds: number;
   readonly oauthCodeTtlSeconds: number;
+  /** PUBLIC_URL's origin: issuer and every absolute URL the gateway writes; undefined only for local runs. */
+  readonly publicOrigin: string | undefined;
+  readonly scriptRunsPerUserPerMinute: number;
+  readonly scriptRunsPerUserInFlight: number;
+  readonly scriptRunsInFlight: number;
 }
 
 const parsed = new WeakMap<object, Config>();
@@ -649,6 +712,7 @@ export function loadConfig(env: SettingsEnv): Config {
     unackedNotificationsPerSocket: read("UNACKED_NOTIFICATIONS_PER_SOCKET"),
     authTimeoutMs: read("AUTH_TIMEOUT_SECONDS") * 1000,
     legacyLobbyShards: read("LEGACY_LOBBY_SHARDS"),
+    legacyPendingSocketsPerAddress: read("LEGACY_PENDING_SOCKETS_PER_ADDRESS"),
     dispatchBodyLimitBytes: read("DISPATCH_BODY_LIMIT_BYTES"),
     wsFrameLimitBytes: read("WS_FRAME_LIMIT_BYTES"),
     agentRequestTimeoutMs: read("AGENT_REQUEST_TIMEOUT_MS"),
@@ -672,6 +736,10 @@ export function loadConfig(env: SettingsEnv): Config {
     oauthAccessTokenTtlSeconds: read("OAUTH_ACCESS_TOKEN_TTL_SECONDS"),
     oauthRefreshTokenTtlSeconds: read("OAUTH_REFRESH_TOKEN_TTL_DAYS") * 86_400,
     oauthCodeTtlSeconds: read("OAUTH_CODE_TTL_SECONDS"),
+    publicOrigin: read("PUBLIC_URL"),
+    scriptRunsPerUserPerMinute: read("SCRIPT_RUNS_PER_USER_PER_MINUTE"),
+    scriptRunsPerUserInFlight: read("SCRIPT_RUNS_PER_USER_IN_FLIGHT"),
+    scriptRunsInFlight: read("SCRIPT_RUNS_IN_FLIGHT"),
   });
   parsed.set(env, config);
   return config;

@@ -22,6 +22,7 @@ import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./http/cors.js";
 import { createLogger, errorMessage } from "./log.js";
 import { ensureBridgeToken, ensureUserToken } from "./http/preconditions.js";
+import { ensurePublicUrl } from "./http/origin.js";
 import {
   handleDesktopAuthorize,
   handleDesktopLinkPage,
@@ -52,6 +53,9 @@ const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
   missing: () => errorResponse(new ApiError(ERRORS.notFound)),
   catch: (error: unknown, request: IRequest) => {
     if (error instanceof ApiError) return errorResponse(error);
+    // A malformed percent-escape anywhere a handler decodes one: the client's mistake.
+    if (error instanceof URIError)
+      return errorResponse(new ApiError(ERRORS.invalidRequest, "malformed percent-escape"));
     const log = createLogger("Gateway:fetch", "info");
     if (error instanceof ConfigError) {
       log.error("configuration error", { error: error.message });
@@ -82,19 +86,20 @@ router
   .get(PATHS.image, handleImageGet)
   .get(PATHS.scripts, ensureUserToken, handleScriptsList)
   .post(PATHS.scriptsRun, ensureUserToken, handleScriptsRun)
-  .get(PATHS.signIn, handleSignInPage)
-  .get(PATHS.signInCallback, handleSignInCallback)
-  .post(PATHS.devSignIn, handleDevSignIn)
-  .post(PATHS.signOut, handleSignOut)
-  .get(PATHS.desktopLink, handleDesktopLinkPage)
-  .post(PATHS.desktopAuthorize, handleDesktopAuthorize)
+  // Browser sign-in and OAuth write absolute URLs and cookies: PUBLIC_URL pins them off localhost.
+  .get(PATHS.signIn, ensurePublicUrl, handleSignInPage)
+  .get(PATHS.signInCallback, ensurePublicUrl, handleSignInCallback)
+  .post(PATHS.devSignIn, ensurePublicUrl, handleDevSignIn)
+  .post(PATHS.signOut, ensurePublicUrl, handleSignOut)
+  .get(PATHS.desktopLink, ensurePublicUrl, handleDesktopLinkPage)
+  .post(PATHS.desktopAuthorize, ensurePublicUrl, handleDesktopAuthorize)
   .post(PATHS.desktopRefresh, handleDesktopRefresh)
-  .post(PATHS.desktopUnlink, handleDesktopUnlink)
+  .post(PATHS.desktopUnlink, ensurePublicUrl, handleDesktopUnlink)
   .get(PATHS.desktopStatus, handleDesktopStatus)
-  .get(PATHS.oauthAuthorize, handleOAuthAuthorizePage)
-  .post(PATHS.oauthAuthorize, handleOAuthAuthorizeDecision)
-  .post(PATHS.oauthToken, handleOAuthToken)
-  .get(PATHS.oauthMetadata, handleOAuthMetadata)
+  .get(PATHS.oauthAuthorize, ensurePublicUrl, handleOAuthAuthorizePage)
+  .post(PATHS.oauthAuthorize, ensurePublicUrl, handleOAuthAuthorizeDecision)
+  .post(PATHS.oauthToken, ensurePublicUrl, handleOAuthToken)
+  .get(PATHS.oauthMetadata, ensurePublicUrl, handleOAuthMetadata)
   .get(PATHS.inbox, handleInboxPage)
   .get(PATHS.inboxScript, handleInboxScript)
   .post(PATHS.socketTicket, handleSocketTicketCreate);

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadClientConfig } from "../config.js";
 import { runCron } from "../cron-runner.js";
+import { readOwnDispatchToken } from "../dispatch-trust.js";
 import { createLogger } from "../log.js";
 import type { CliCommand } from "./command.js";
 
@@ -54,6 +55,7 @@ Exit code 0 when every script ran cleanly, 1 when any failed.`,
       log.error("the current user name cannot receive notifications", { user });
       return 1;
     }
+    const dispatchToken = readOwnDispatchToken(config.dispatchTokenFile);
     const outcomes = await runCron({
       user,
       home: homedir(),
@@ -62,6 +64,7 @@ Exit code 0 when every script ran cleanly, 1 when any failed.`,
       interpreter: config.interpreter,
       scriptTimeoutMs: config.scriptTimeoutMs,
       socketPath: config.socketPath,
+      ...(dispatchToken === undefined ? {} : { dispatchToken }),
       log,
     });
     log.info("cron run done", { outcomes });

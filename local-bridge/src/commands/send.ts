@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadClientConfig } from "../config.js";
+import { readOwnDispatchToken } from "../dispatch-trust.js";
 import { callerRun, derivedDispatchId, dispatchWithRetry } from "../safe-retry.js";
 import type { CliCommand } from "./command.js";
 
@@ -52,16 +53,21 @@ Prints the bridge's JSON answer. Exit code 0 when accepted (200 delivered or
         imagePath ?? "",
         values.run ?? callerRun(),
       ]);
-    const answer = await dispatchWithRetry(config.socketPath, {
-      user,
-      notification: {
-        id,
-        title,
-        message,
-        ...(values.script ? { script: values.script } : {}),
-        ...(imagePath ? { image_path: imagePath } : {}),
+    const dispatchToken = readOwnDispatchToken(config.dispatchTokenFile);
+    const answer = await dispatchWithRetry(
+      config.socketPath,
+      {
+        user,
+        notification: {
+          id,
+          title,
+          message,
+          ...(values.script ? { script: values.script } : {}),
+          ...(imagePath ? { image_path: imagePath } : {}),
+        },
       },
-    });
+      dispatchToken,
+    );
     process.stdout.write(`${JSON.stringify(answer.body)}\n`);
     return answer.status === 200 || answer.status === 202 ? 0 : 1;
   },

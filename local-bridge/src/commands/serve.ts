@@ -4,6 +4,7 @@ import { loadBridgeConfig, type BridgeConfig } from "../config.js";
 import { AgentChannel } from "../agent.js";
 import { Forwarder } from "../forwarder.js";
 import { GatewayClient } from "../gateway-client.js";
+import { DispatchTokens } from "../dispatch-trust.js";
 import { Intake } from "../intake.js";
 import { createLogger, type Logger } from "../log.js";
 import { CallTracker } from "../drain.js";
@@ -60,6 +61,10 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
   );
   const intake = new Intake(spool, forwarder, config);
   const agent = new AgentChannel(config, intake, log);
+  const dispatchTokens =
+    config.dispatchTrust === "token"
+      ? new DispatchTokens(config.dispatchTokensFile, config.dispatchServiceAccounts)
+      : undefined;
   const server = createBridgeServer({
     config,
     log,
@@ -69,6 +74,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     forwarder,
     agentState: () => agent.state,
     restarts: supervisor.restarts,
+    dispatchTokens,
   });
   const calls = new CallTracker(server);
   await new Promise<void>((resolve, reject) => {
@@ -89,6 +95,7 @@ export async function serve(config: BridgeConfig, log: Logger): Promise<void> {
     gateway: config.gatewayUrl.origin,
     spool: config.spoolDir,
     backlog: pending.length,
+    dispatchTrust: config.dispatchTrust,
   });
 
   const signal = await stopped;

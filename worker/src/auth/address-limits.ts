@@ -67,22 +67,11 @@ export async function recordAuthFailure(env: Env, address: string): Promise<void
 }
 
 /**
- * Runs a credential check for `address`: refused while limited, and every
- * failure (`isFailure`) counted before it is rethrown.
+ * The count of one presented subject from one address (an OAuth grant names
+ * its user): failures naming others never limit it.
  */
-export async function limitedAttempt<T>(
-  env: Env,
-  address: string,
-  check: () => Promise<T>,
-  isFailure: (error: unknown) => boolean,
-): Promise<T> {
-  ensureAddressNotLimited(address);
-  try {
-    return await check();
-  } catch (error) {
-    if (isFailure(error)) await recordAuthFailure(env, address);
-    throw error;
-  }
+export function subjectKey(address: string, subject: string): string {
+  return `${address} ${subject}`;
 }
 
 function retryAfterSeconds(until: number, now: number): number {

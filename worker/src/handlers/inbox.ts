@@ -9,6 +9,7 @@ import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
 import { readJsonBody } from "../http/body.js";
+import { pathParam } from "../http/params.js";
 import type { UserRequest } from "../http/preconditions.js";
 import { userInbox } from "../objects/stubs.js";
 
@@ -32,7 +33,7 @@ export async function handleNotificationsUnread(request: UserRequest, env: Env):
 
 /** `DELETE /api/notifications/<id>`: 404 when the inbox does not hold it. */
 export async function handleNotificationDelete(request: UserRequest, env: Env): Promise<Response> {
-  const id = decodeURIComponent(request.params.id ?? "");
+  const id = pathParam(request, "id");
   if (!NOTIFICATION_ID_PATTERN.test(id)) throw new ApiError(ERRORS.invalidRequest, "not a notification id");
   const result = await userInbox(env, request.username).deleteNotifications([id]);
   if (result.changed === 0) throw new ApiError(ERRORS.notificationNotFound);

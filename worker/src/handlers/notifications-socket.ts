@@ -36,13 +36,14 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
   const since = parseSince(new URL(request.url).searchParams.get("since"));
   let username: string;
   let issuedAt: number | undefined;
+  let expiresAt: number;
   try {
-    ({ username, issuedAt } = await authenticateToken(token, env, { address: clientAddress(request, env) }));
+    ({ username, issuedAt, expiresAt } = await authenticateToken(token, env, { address: clientAddress(request, env) }));
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;
   }
-  return handToInbox(env, username, issuedAt, since);
+  return handToInbox(env, username, issuedAt, since, expiresAt * 1000);
 }
 
 async function connectWithTicket(request: IRequest, env: Env): Promise<Response> {
@@ -62,6 +63,7 @@ function handToInbox(
   username: string,
   issuedAt: number | undefined,
   since: number | undefined,
+  tokenExpiresAtMs?: number,
 ): Promise<Response> {
   const headers: Record<string, string> = {
     Upgrade: "websocket",
@@ -69,6 +71,8 @@ function handToInbox(
     [CONNECT_HEADERS.protocol]: "v2",
     [CONNECT_HEADERS.issuedAt]: String(issuedAt ?? 0),
   };
+  // Ticket sockets are bound to the browser session, not to a token's lifetime.
+  if (tokenExpiresAtMs !== undefined) headers[CONNECT_HEADERS.tokenExpiresAt] = String(tokenExpiresAtMs);
   if (since !== undefined) headers[CONNECT_HEADERS.since] = String(since);
   return userInbox(env, username).fetch("https://user-inbox/connect", { headers });
 }

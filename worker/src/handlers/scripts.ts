@@ -2,7 +2,7 @@ import { ERRORS, SCRIPT_NAME_PATTERN, errorBodyWith } from "@analyst-notificatio
 import type { AgentResult } from "../objects/bridge-agent/bridge-agent.js";
 import { bridgeAgent } from "../objects/stubs.js";
 import type { Env } from "../env.js";
-import { ApiError, json } from "../http/errors.js";
+import { ApiError, json, retryLater } from "../http/errors.js";
 import { readJsonBody } from "../http/body.js";
 import type { UserRequest } from "../http/preconditions.js";
 import { loadConfig } from "../config.js";
@@ -43,6 +43,8 @@ function scriptsBridge(env: Env, user: string) {
 function agentError(result: AgentResult, failedDetail: string): ApiError {
   if (result.ok) return new ApiError(ERRORS.internal, "unexpected answer from the bridge");
   if (result.reason === "unavailable") return new ApiError(ERRORS.agentUnavailable);
+  if (result.reason === "limited") return retryLater(ERRORS.scriptRunsLimited, result.retryAfterSeconds, result.error);
+  if (result.reason === "busy") return retryLater(ERRORS.scriptsBusy, result.retryAfterSeconds, result.error);
   if (result.reason === "timeout") return new ApiError(ERRORS.agentTimeout, result.error);
   return new ApiError(ERRORS.internal, failedDetail);
 }

@@ -2,6 +2,7 @@ import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "./errors.js";
+import { gatewayOrigin } from "./origin.js";
 
 // Browsers are the only clients that send Origin. Native clients, Raycast and
 // the bridge send none and are not affected. A browser page may use the API
@@ -15,7 +16,8 @@ const PREFLIGHT_MAX_AGE_SECONDS = "600";
 export function allowedOrigin(request: IRequest, env: Env): string | undefined {
   const origin = request.headers.get("Origin");
   if (!origin) return undefined;
-  if (origin === new URL(request.url).origin || loadConfig(env).allowedOrigins.includes(origin)) return origin;
+  const config = loadConfig(env);
+  if (origin === gatewayOrigin(request, config) || config.allowedOrigins.includes(origin)) return origin;
   return undefined;
 }
 

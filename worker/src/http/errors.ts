@@ -28,6 +28,11 @@ export function json(body: unknown, init?: ResponseInit): Response {
   return new Response(JSON.stringify(body), { ...init, headers });
 }
 
+/** A 429/503 that may be retried: `Retry-After` header and the same number as `retry_after` in the body. */
+export function retryLater(entry: ErrorEntry, retryAfterSeconds: number, detail?: string): ApiError {
+  return new ApiError(entry, detail, undefined, retryAfterSeconds);
+}
+
 export function errorResponse(error: ApiError): Response {
   return json(errorBody(error.entry, error.detail, error.retryAfterSeconds), {
     status: error.entry.status,

@@ -1,10 +1,10 @@
 import type { IRequest } from "itty-router";
-import { clientAddress, limitedAttempt } from "../auth/address-limits.js";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError } from "../http/errors.js";
 import { readTextBody } from "../http/body.js";
 import { errorPage } from "./pages.js";
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 
 type Handler = (request: IRequest, env: Env) => Promise<Response>;
 
@@ -20,23 +20,32 @@ export function withHtmlErrors(handler: Handler): Handler {
   };
 }
 
-/**
- * Sign-in routes: refused while the client address is limited, and every
- * refusal (401 or 403) counted against it (auth/address-limits.ts).
- */
-export function withSignInLimit(handler: Handler): Handler {
-  return (request, env) =>
-    limitedAttempt(
-      env,
-      clientAddress(request, env),
-      () => handler(request, env),
-      (error) => error instanceof ApiError && (error.entry.status === 401 || error.entry.status === 403),
-    );
-}
-
 /** An `application/x-www-form-urlencoded` body, capped like every body. */
 export async function readForm(request: IRequest): Promise<URLSearchParams> {
   return new URLSearchParams(await readTextBody(request, DEFAULT_FORM_BODY_LIMIT_BYTES));
+}
+
+/** Control characters and backslashes: browsers drop or rewrite them, turning `/\t/host` into `//host`. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSAFE_IN_NEXT = /[\u0000-\u001f\u007f\\]/;
+
+/**
+ * The one check of every `next` a sign-in returns to: parsed as a URL against
+ * the gateway's origin, it must stay on that origin and be a plain path
+ * (never `//host`); anything else, or any control character, becomes the
+ * desktop link page. Returns a path with query and fragment.
+ */
+export function safeNext(raw: string | null | undefined, origin: string): string {
+  const fallback = GATEWAY_PATHS.desktopLink;
+  if (!raw || !raw.startsWith("/") || UNSAFE_IN_NEXT.test(raw)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(raw, origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== origin || url.pathname.startsWith("//")) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 /** 303 See Other: after a POST the browser follows with a GET. */

@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import { gatewayOrigin } from "../http/origin.js";
 import { ApiError, ERRORS } from "../http/errors.js";
 import { secretsEqual } from "../http/preconditions.js";
 import { hmacBase64Url } from "./crypto.js";
@@ -23,7 +24,7 @@ export async function ensureCsrf(
   config: Config,
   formToken?: string,
 ): Promise<void> {
-  ensureSameOrigin(request);
+  ensureSameOrigin(request, config);
   const given = request.headers.get(CSRF_HEADER) ?? formToken;
   if (!given || !(await secretsEqual(given, await csrfToken(session, config)))) {
     throw new ApiError(ERRORS.csrfFailed);
@@ -31,9 +32,9 @@ export async function ensureCsrf(
 }
 
 /** Browsers send Origin on every POST; a foreign one is a cross-site request. */
-export function ensureSameOrigin(request: Pick<Request, "headers" | "url">): void {
+export function ensureSameOrigin(request: Pick<Request, "headers" | "url">, config: Config): void {
   const origin = request.headers.get("Origin");
-  if (origin !== null && origin !== new URL(request.url).origin) {
+  if (origin !== null && origin !== gatewayOrigin(request, config)) {
     throw new ApiError(ERRORS.csrfFailed, "cross-origin request");
   }
   const site = request.headers.get("Sec-Fetch-Site");

@@ -17,6 +17,7 @@ import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
 import { clientAddress } from "../auth/address-limits.js";
 import { redirect, withHtmlErrors } from "./browser.js";
 import { csrfToken, ensureCsrf } from "./csrf.js";
+import { sha256Hex } from "./crypto.js";
 import { escapeHtml, htmlPage } from "./pages.js";
 import { signInUrl } from "./paths.js";
 import { currentSession, type BrowserSession } from "./session.js";
@@ -114,26 +115,34 @@ export async function handleDesktopAuthorize(request: IRequest, env: Env): Promi
   return json(body);
 }
 
-/** `POST /api/desktop/refresh` (Bearer, expired up to the grace period) → `{"token":…}`. */
+/**
+ * `POST /api/desktop/refresh` (Bearer, expired up to the grace period) →
+ * `{"token":…}`. Rotates: the presented token is spent and refused from then
+ * on, everywhere; presenting it again is answered 401 like any bad token.
+ */
 export async function handleDesktopRefresh(request: IRequest, env: Env): Promise<Response> {
   const config = loadConfig(env);
   const token = bearerToken(request);
   if (!token) throw new ApiError(ERRORS.tokenMissing, undefined, WWW_AUTHENTICATE);
+  const graceSeconds = config.jwtRefreshGraceDays * SECONDS_PER_DAY;
   let user;
   try {
+    // Desktop tokens only: a short OAuth access token must not become a
+    // 30-day desktop token here; OAuth clients refresh at /oauth/token.
     user = await authenticateToken(token, env, {
       address: clientAddress(request, env),
-      graceSeconds: config.jwtRefreshGraceDays * SECONDS_PER_DAY,
+      graceSeconds,
+      kinds: ["desktop"],
     });
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
     throw error;
   }
-  // A short OAuth access token must not become a 30-day desktop token here,
-  // around refresh-token rotation: OAuth clients refresh at /oauth/token.
-  if (user.scope !== undefined) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
   const { username } = user;
-  const issuedAt = await userAccount(env, username).issuedAtNow();
+  const refreshableUntilMs = (user.expiresAt + graceSeconds) * 1000;
+  const issuedAt = await userAccount(env, username).spendDesktopToken(await sha256Hex(token), refreshableUntilMs);
+  // Two refreshes of one token at once: only the first gets a successor.
+  if (issuedAt === undefined) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
   const body: DesktopRefreshResponse = { token: await signDesktopToken(username, config, { issuedAt }) };
   return json(body);
 }

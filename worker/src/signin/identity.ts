@@ -26,8 +26,3 @@ export function usernameForEmail(email: string, config: Config): string {
   }
   return localPart;
 }
-
-/** Development sign-in and OAuth checks run only where nobody else can reach them. */
-export function isLoopbackHost(url: URL): boolean {
-  return url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
-}

@@ -13,7 +13,7 @@ import {
   type OAuthTokenResponse,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
-import { signDesktopToken } from "../auth/jwt.js";
+import { signAccessToken } from "../auth/jwt.js";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES, loadConfig, type Config } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json } from "../http/errors.js";
@@ -22,8 +22,11 @@ import {
   clientAddress,
   ensureAddressNotLimited,
   recordAuthFailure,
+  subjectKey,
 } from "../auth/address-limits.js";
 import { readTextBody } from "../http/body.js";
+import { allowedOrigin } from "../http/cors.js";
+import { gatewayOrigin } from "../http/origin.js";
 import type { GrantResult } from "../objects/user-account/user-account.js";
 import { userAccount } from "../objects/stubs.js";
 import { readForm, redirect, withHtmlErrors } from "./browser.js";
@@ -138,21 +141,25 @@ export const handleOAuthAuthorizePage = withRedirectErrors(async (request, env) 
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value!)}">`)
     .join("\n  ");
+  // The client is named by what it asked for (client_id) and where the answer goes (the allowlisted redirect URI).
+  const returnsTo = new URL(params.redirectUri).host || params.redirectUri;
+  const clientName = params.clientId.charAt(0).toUpperCase() + params.clientId.slice(1);
   return htmlPage({
-    title: "Authorize Raycast",
+    title: "Authorize an app",
     formActions: [formActionSource(params.redirectUri)],
-    body: `<h1>Authorize Raycast</h1>
-<p>Raycast wants to sign in as <strong id="username">${escapeHtml(session.username)}</strong>${session.email ? ` <span class="muted">(${escapeHtml(session.email)})</span>` : ""}.</p>
+    body: `<h1>Authorize <span id="client-id">${escapeHtml(clientName)}</span></h1>
+<p>The app <strong>${escapeHtml(clientName)}</strong> (client <code>${escapeHtml(params.clientId)}</code>, returning to <code id="returns-to">${escapeHtml(returnsTo)}</code>) wants to sign in as <strong id="username">${escapeHtml(session.username)}</strong>${session.email ? ` <span class="muted">(${escapeHtml(session.email)})</span>` : ""}.</p>
 <p>It will be able to:</p>
-<ul>
+<ul id="grants">
   <li>receive your notifications as they arrive, and read the ones you missed;</li>
-  <li>mark your notifications read, unread or deleted.</li>
+  <li>mark your notifications read, unread or deleted;</li>
+  <li>list your notification scripts and run any of them now, on the data server, as you.</li>
 </ul>
-<p class="muted">Scope <code>${escapeHtml(params.scope)}</code>. Returns to ${escapeHtml(new URL(params.redirectUri).host || params.redirectUri)}. Unlinking the desktop app also signs Raycast out.</p>
+<p class="muted">Scope <code>${escapeHtml(params.scope)}</code>. Only authorize an app you just started signing in from. Unlinking the desktop app also signs it out.</p>
 <form method="post" action="${GATEWAY_PATHS.oauthAuthorize}">
   ${fields}
   <div class="actions">
-    <button type="submit" name="decision" value="allow">Authorize Raycast</button>
+    <button type="submit" name="decision" value="allow">Authorize ${escapeHtml(clientName)}</button>
     <button type="submit" name="decision" value="deny" class="secondary">Cancel</button>
   </div>
 </form>`,
@@ -225,20 +232,27 @@ async function readTokenRequest(request: IRequest): Promise<Record<string, unkno
  * or form bodies. Errors use the OAuth shape (RFC 6749 §5.2), not ErrorBody.
  */
 export async function handleOAuthToken(request: IRequest, env: Env): Promise<Response> {
-  const address = clientAddress(request, env);
-  try {
-    ensureAddressNotLimited(address);
-  } catch (error) {
-    if (error instanceof AddressLimitedError) return addressLimitedError(error);
-    throw error;
+  // OAuth clients are programs and send no Origin; a browser page of another
+  // site could post here (a form needs no preflight) to burn the count of the
+  // user it names, so browser requests from other origins are refused uncounted.
+  if (request.headers.has("Origin") && !allowedOrigin(request, env)) {
+    return oauthError("invalid_request", "cross-origin token requests are not accepted", 403);
   }
-  return exchangeGrant(request, env, address);
+  return exchangeGrant(request, env, clientAddress(request, env));
 }
 
-/** An unknown, used or expired code or refresh token: counted against the address. */
-async function grantFailed(env: Env, address: string, description: string): Promise<Response> {
+/**
+ * Failures of a grant are counted per address and the user the code or
+ * refresh token names, so guesses naming others never refuse a user's own.
+ */
+function grantKey(address: string, username: string | undefined): string {
+  return subjectKey(address, username ?? "");
+}
+
+/** An unknown, used or expired code or refresh token: counted against its key (grantKey). */
+async function grantFailed(env: Env, key: string, description: string): Promise<Response> {
   try {
-    await recordAuthFailure(env, address);
+    await recordAuthFailure(env, key);
   } catch (error) {
     if (error instanceof AddressLimitedError) return addressLimitedError(error);
     throw error;
@@ -264,7 +278,14 @@ async function exchangeGrant(request: IRequest, env: Env, address: string): Prom
   const refreshTtlMs = config.oauthRefreshTokenTtlSeconds * 1000;
 
   const username = ownerOf(grant.grant_type === "authorization_code" ? grant.code : grant.refresh_token);
-  if (!username) return grantFailed(env, address, "the code or refresh token is not valid");
+  const key = grantKey(address, username);
+  try {
+    ensureAddressNotLimited(key);
+  } catch (error) {
+    if (error instanceof AddressLimitedError) return addressLimitedError(error);
+    throw error;
+  }
+  if (!username) return grantFailed(env, key, "the code or refresh token is not valid");
   const account = userAccount(env, username);
   const refreshToken = `${username}.${randomToken()}`;
   let result: GrantResult;
@@ -289,12 +310,13 @@ async function exchangeGrant(request: IRequest, env: Env, address: string): Prom
       refreshTtlMs,
     );
   }
-  if (!result.ok) return grantFailed(env, address, result.description);
+  if (!result.ok) return grantFailed(env, key, result.description);
   const response: OAuthTokenResponse = {
-    access_token: await signDesktopToken(username, config, {
+    access_token: await signAccessToken(username, config, {
       issuedAt: result.issuedAt,
       ttlSeconds: config.oauthAccessTokenTtlSeconds,
-      claims: { scope: result.scope },
+      scope: result.scope,
+      familyId: result.familyId,
     }),
     token_type: "Bearer",
     expires_in: config.oauthAccessTokenTtlSeconds,
@@ -305,8 +327,9 @@ async function exchangeGrant(request: IRequest, env: Env, address: string): Prom
 }
 
 /** `GET /.well-known/oauth-authorization-server` (RFC 8414). */
-export function handleOAuthMetadata(request: IRequest): Response {
-  const origin = new URL(request.url).origin;
+export function handleOAuthMetadata(request: IRequest, env: Env): Response {
+  // The issuer is PUBLIC_URL, never the request's Host header (ensurePublicUrl).
+  const origin = gatewayOrigin(request, loadConfig(env));
   const metadata: OAuthServerMetadata = {
     issuer: origin,
     authorization_endpoint: `${origin}${GATEWAY_PATHS.oauthAuthorize}`,

@@ -1,8 +1,10 @@
 import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import { InvalidTokenError, signSessionJwt, verifyRemoteJwt, verifySessionJwt } from "../auth/jwt.js";
 import type { Config } from "../config.js";
-import { DEFAULT_SIGNIN_FLOW_MAX_AGE_SECONDS } from "../config.js";
+import { DEFAULT_OIDC_ISSUER, DEFAULT_SIGNIN_FLOW_MAX_AGE_SECONDS } from "../config.js";
 import { ApiError, ERRORS } from "../http/errors.js";
+import { gatewayUrl } from "../http/origin.js";
+import { safeNext } from "./browser.js";
 import { pkceChallenge, randomToken } from "./crypto.js";
 import { usernameForEmail } from "./identity.js";
 import { clearCookie, readCookie, sessionKeys, setCookie, type BrowserSession } from "./session.js";
@@ -51,13 +53,7 @@ async function discover(issuer: string): Promise<ProviderMetadata> {
   return complete;
 }
 
-/** A local path to return to after sign-in; anything else (//host, https://…) becomes "/desktop/link". */
-export function safeNext(raw: string | null | undefined): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.includes("\\")) return GATEWAY_PATHS.desktopLink;
-  return raw;
-}
-
-/** Redirects the browser to the provider; the flow's secrets wait in a signed cookie. */
+/** Redirects the browser to the provider; the flow's secrets wait in a signed cookie. `url` is the gateway's (gatewayUrl). */
 export async function startOidcSignIn(url: URL, config: Config, next: string): Promise<Response> {
   const oidc = config.oidc!;
   const provider = await discover(oidc.issuer);
@@ -100,8 +96,8 @@ export async function finishOidcSignIn(
   config: Config,
 ): Promise<{ session: BrowserSession; next: string; clearFlowCookie: string }> {
   const oidc = config.oidc!;
-  const url = new URL(request.url);
-  const flowCookie = readCookie(request, FLOW_COOKIE);
+  const url = gatewayUrl(request, config, new URL(request.url).search);
+  const flowCookie = readCookie(request, url, FLOW_COOKIE);
   if (!flowCookie) throw new ApiError(ERRORS.signInRefused, "the sign-in expired or started elsewhere; start again");
   let flow;
   try {
@@ -158,6 +154,7 @@ export async function finishOidcSignIn(
   if (typeof claims.email !== "string" || claims.email_verified !== true) {
     throw new ApiError(ERRORS.signInRefused, "ID token: no verified email");
   }
+  ensureHostedDomain(claims.hd, config);
   return {
     session: {
       username: usernameForEmail(claims.email, config),
@@ -165,7 +162,20 @@ export async function finishOidcSignIn(
       method: "oidc",
       sid: randomToken(),
     },
-    next: safeNext(String(flow.next)),
+    next: safeNext(String(flow.next), url.origin),
     clearFlowCookie: clearCookie(url, FLOW_COOKIE),
   };
+}
+
+/**
+ * Google names the Workspace domain that manages an account in `hd`; an
+ * address of an allowed domain without it (a consumer account that merely
+ * uses that address) is not the organisation's. So with Google `hd` is
+ * required, and from any provider an `hd` must be an allowed domain.
+ */
+function ensureHostedDomain(hd: unknown, config: Config): void {
+  if (hd === undefined && config.oidc?.issuer !== DEFAULT_OIDC_ISSUER) return;
+  if (typeof hd !== "string" || !config.allowedEmailDomains.includes(hd.toLowerCase())) {
+    throw new ApiError(ERRORS.emailDomainNotAllowed, "the Google account is not managed by an allowed domain (hd)");
+  }
 }

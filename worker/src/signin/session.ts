@@ -1,9 +1,10 @@
 import { InvalidTokenError, signSessionJwt, verifySessionJwt } from "../auth/jwt.js";
 import { loadConfig, type Config } from "../config.js";
 import type { Env } from "../env.js";
+import { gatewayUrl, isLoopbackHost } from "../http/origin.js";
+import { userAccount } from "../objects/stubs.js";
 import { accessIdentity } from "./access.js";
 import { deriveKey } from "./crypto.js";
-import { isLoopbackHost } from "./identity.js";
 
 /** How the browser proved who it is. */
 export type SignInMethod = "oidc" | "access" | "dev";
@@ -61,8 +62,9 @@ export function clearCookie(url: URL, base: string): string {
   return setCookie(url, base, "", 0);
 }
 
-export function readCookie(request: Pick<Request, "headers" | "url">, base: string): string | undefined {
-  const name = cookieName(new URL(request.url), base);
+/** `url` is the gateway's (gatewayUrl), which decides the cookie's name. */
+export function readCookie(request: Pick<Request, "headers">, url: URL, base: string): string | undefined {
+  const name = cookieName(url, base);
   for (const part of request.headers.get("Cookie")?.split(";") ?? []) {
     const eq = part.indexOf("=");
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
@@ -72,9 +74,21 @@ export function readCookie(request: Pick<Request, "headers" | "url">, base: stri
 
 export const SESSION_COOKIE = "an-session";
 
-/** The Set-Cookie header that signs `session` in for SESSION_MAX_AGE_SECONDS. */
-export async function sessionCookie(url: URL, session: BrowserSession, config: Config): Promise<string> {
-  const claims: Record<string, string> = { sub: session.username, method: session.method, sid: session.sid };
+/**
+ * The Set-Cookie header that signs `session` in for SESSION_MAX_AGE_SECONDS.
+ * The cookie carries the user's session generation: sign-out and unlink move
+ * it on, which ends every session issued before (checked by currentSession).
+ */
+export async function sessionCookie(request: Pick<Request, "url">, env: Env, session: BrowserSession): Promise<string> {
+  const config = loadConfig(env);
+  const url = gatewayUrl(request, config);
+  const generation = await userAccount(env, session.username).sessionGeneration();
+  const claims: Record<string, string> = {
+    sub: session.username,
+    method: session.method,
+    sid: session.sid,
+    gen: String(generation),
+  };
   if (session.email) claims.email = session.email;
   const jwt = await signSessionJwt(claims, (await sessionKeys(config)).session, config.sessionMaxAgeSeconds);
   return setCookie(url, SESSION_COOKIE, jwt, config.sessionMaxAgeSeconds);
@@ -92,14 +106,19 @@ export async function currentSession(
   const config = loadConfig(env);
   const viaAccess = await accessIdentity(request, config);
   if (viaAccess) return viaAccess;
-  const cookie = readCookie(request, SESSION_COOKIE);
+  const url = gatewayUrl(request, config);
+  const cookie = readCookie(request, url, SESSION_COOKIE);
   if (!cookie) return undefined;
   try {
     const claims = await verifySessionJwt(cookie, (await sessionKeys(config)).session);
     const method = claims.method as SignInMethod;
-    if (typeof claims.sub !== "string" || typeof claims.sid !== "string") return undefined;
-    if (method === "dev" && !devSignInAllowed(new URL(request.url), config)) return undefined;
+    if (typeof claims.sub !== "string" || typeof claims.sid !== "string" || typeof claims.gen !== "string") {
+      return undefined;
+    }
+    if (method === "dev" && !devSignInAllowed(url, config)) return undefined;
     if (method !== "dev" && method !== "oidc" && method !== "access") return undefined;
+    // Signed out or unlinked since: the generation moved on.
+    if (claims.gen !== String(await userAccount(env, claims.sub).sessionGeneration())) return undefined;
     return {
       username: claims.sub,
       email: typeof claims.email === "string" ? claims.email : undefined,
@@ -112,6 +131,7 @@ export async function currentSession(
   }
 }
 
+/** `url` is the gateway's (gatewayUrl): with PUBLIC_URL set off localhost, development sign-in is off. */
 export function devSignInAllowed(url: URL, config: Config): boolean {
   return config.devSignInEnabled && isLoopbackHost(url);
 }

@@ -12,6 +12,8 @@ export interface SocketAttachment {
   lastFrameAt: number;
   /** Highest seq the client acknowledged; starts at the cursor when it connected (replay is not counted). */
   ackedSeq?: number;
+  /** Epoch ms the socket's token expires; the object's alarm closes it then (4410). */
+  tokenExpiresAt?: number;
 }
 
 /**
@@ -52,6 +54,8 @@ export interface LobbyAttachment {
   pongAt: number;
   /** Pings sent since `pongAt`; each counts as missed until a pong. */
   missedPongs: number;
+  /** Epoch ms the socket's token expires; the alarm closes it then (4410). */
+  tokenExpiresAt?: number;
 }
 
 /** Reads a lobby socket's attachment; undefined for sockets this code did not accept. */

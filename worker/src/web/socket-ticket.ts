@@ -5,7 +5,7 @@ import {
   type SocketTicketResponse,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
-import { limitedAttempt } from "../auth/address-limits.js";
+import { ensureAddressNotLimited, recordAuthFailure } from "../auth/address-limits.js";
 import { InvalidTokenError } from "../auth/user-token.js";
 import { DEFAULT_SOCKET_TICKETS_PER_USER, DEFAULT_SOCKET_TICKET_TTL_SECONDS } from "../config.js";
 import type { Env } from "../env.js";
@@ -54,20 +54,22 @@ export async function redeemOfferedTicket(
   env: Env,
   address: string,
 ): Promise<{ username: string; issuedAt: number }> {
-  return limitedAttempt(
-    env,
-    address,
-    async () => {
-      const tickets = offeredProtocols(request).filter((value) => value.startsWith(SOCKET_TICKET_PROTOCOL_PREFIX));
-      const ticket = tickets.length === 1 ? tickets[0]!.slice(SOCKET_TICKET_PROTOCOL_PREFIX.length) : "";
-      if (!SOCKET_TICKET_PATTERN.test(ticket)) throw new InvalidTokenError("expected one socket ticket");
-      const username = ticket.slice(0, ticket.lastIndexOf("."));
-      const issuedAt = await userAccount(env, username).redeemSocketTicket(ticket);
-      if (issuedAt === undefined) throw new InvalidTokenError("socket ticket is unknown, used or expired");
-      return { username, issuedAt };
-    },
-    (error) => error instanceof InvalidTokenError,
-  );
+  try {
+    const tickets = offeredProtocols(request).filter((value) => value.startsWith(SOCKET_TICKET_PROTOCOL_PREFIX));
+    const ticket = tickets.length === 1 ? tickets[0]!.slice(SOCKET_TICKET_PROTOCOL_PREFIX.length) : "";
+    if (!SOCKET_TICKET_PATTERN.test(ticket)) throw new InvalidTokenError("expected one socket ticket");
+    const username = ticket.slice(0, ticket.lastIndexOf("."));
+    const issuedAt = await userAccount(env, username).redeemSocketTicket(ticket);
+    if (issuedAt === undefined) throw new InvalidTokenError("socket ticket is unknown, used or expired");
+    return { username, issuedAt };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) {
+      // Like a bad token: answered from memory while the address is limited, counted otherwise.
+      ensureAddressNotLimited(address);
+      await recordAuthFailure(env, address);
+    }
+    throw error;
+  }
 }
 
 /**

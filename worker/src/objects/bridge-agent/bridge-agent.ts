@@ -7,26 +7,33 @@ import {
   errorBody,
   type ScriptInfo,
 } from "@analyst-notifications/schemas";
-import { loadConfig, type Config } from "../../config.js";
+import { DEFAULT_SCRIPT_BUSY_RETRY_AFTER_SECONDS, loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
 import { ERRORS } from "../../http/errors.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { objectName } from "../object-name.js";
+import { RateLimiter } from "../user-inbox/rate-limiter.js";
 
 /** What a request over the agent channel came to; plain data, so it crosses RPC intact. */
 export type AgentResult =
   | { ok: true; op: "list"; scripts: ScriptInfo[] }
   | { ok: true; op: "run"; notified: boolean }
-  | { ok: false; reason: "unavailable" | "timeout" | "failed"; error: string };
+  | { ok: false; reason: "unavailable" | "timeout" | "failed"; error: string }
+  /** Refused before anything ran: `limited` per user, `busy` overall (here or in the bridge's queue). */
+  | { ok: false; reason: "limited" | "busy"; error: string; retryAfterSeconds: number };
 
 export type AgentCommand = { op: "list"; user: string } | { op: "run"; user: string; name: string };
 
 const AGENT_TAG = "agent";
 
 interface Waiting {
+  user: string;
   resolve: (result: AgentResult) => void;
   timer: ReturnType<typeof setTimeout>;
 }
+
+/** Bounds the per-user rate limiters kept in memory; a flood of names only resets their buckets. */
+const MAX_RATE_LIMITED_USERS = 10_000;
 
 /**
  * One object per bridge (by the name its token belongs to, BRIDGE_TOKENS)
@@ -43,6 +50,8 @@ export class BridgeAgent extends DurableObject<Env> {
   private readonly config: Config;
   private readonly log: Logger;
   private readonly waiting = new Map<string, Waiting>();
+  // In memory on purpose, as the dispatch limit: an evicted idle object forgets buckets that are full again anyway.
+  private readonly runRates = new Map<string, RateLimiter>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,19 +73,28 @@ export class BridgeAgent extends DurableObject<Env> {
     return this.openSocket() !== undefined;
   }
 
-  /** Sends one request to the bridge and waits for its answer. Never throws. */
+  /**
+   * Sends one request to the bridge and waits for its answer. Never throws.
+   * Each request runs a helper on the data server, so a user may have
+   * SCRIPT_RUNS_PER_USER_IN_FLIGHT waiting and start
+   * SCRIPT_RUNS_PER_USER_PER_MINUTE, and all users together
+   * SCRIPT_RUNS_IN_FLIGHT: one user cannot keep everyone's scripts waiting.
+   */
   async request(command: AgentCommand): Promise<AgentResult> {
     const ws = this.openSocket();
     if (!ws) return { ok: false, reason: "unavailable", error: "no bridge connected" };
+    const refused = this.admit(command.user);
+    if (refused) return refused;
     const id = crypto.randomUUID();
+    const timeoutMs = this.config.agentRequestTimeoutMs;
     return new Promise<AgentResult>((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        resolve({ ok: false, reason: "timeout", error: `no answer within ${this.config.agentRequestTimeoutMs} ms` });
-      }, this.config.agentRequestTimeoutMs);
-      this.waiting.set(id, { resolve, timer });
+        resolve({ ok: false, reason: "timeout", error: `no answer within ${timeoutMs} ms` });
+      }, timeoutMs);
+      this.waiting.set(id, { user: command.user, resolve, timer });
       try {
-        ws.send(JSON.stringify({ type: "request", id, ...command }));
+        ws.send(JSON.stringify({ type: "request", id, ...command, timeout_ms: timeoutMs }));
       } catch (error) {
         this.settle(id, { ok: false, reason: "unavailable", error: errorMessage(error) });
       }
@@ -94,6 +112,7 @@ export class BridgeAgent extends DurableObject<Env> {
     }
     if (frame.ok && frame.op === "list") this.settle(frame.id, { ok: true, op: "list", scripts: frame.scripts });
     else if (frame.ok) this.settle(frame.id, { ok: true, op: "run", notified: frame.notified });
+    else if (frame.busy) this.settle(frame.id, busy(frame.error));
     else this.settle(frame.id, { ok: false, reason: "failed", error: frame.error });
   }
 
@@ -135,6 +154,39 @@ export class BridgeAgent extends DurableObject<Env> {
     }
   }
 
+  /** The limits of `request`; undefined when the request may go. */
+  private admit(user: string): AgentResult | undefined {
+    if (this.waiting.size >= this.config.scriptRunsInFlight) {
+      return busy(`${this.config.scriptRunsInFlight} script requests are running (SCRIPT_RUNS_IN_FLIGHT)`);
+    }
+    let inFlight = 0;
+    for (const waiting of this.waiting.values()) if (waiting.user === user) inFlight += 1;
+    if (inFlight >= this.config.scriptRunsPerUserInFlight) {
+      return {
+        ok: false,
+        reason: "limited",
+        error: `${inFlight} of this user's script requests are running (SCRIPT_RUNS_PER_USER_IN_FLIGHT)`,
+        retryAfterSeconds: DEFAULT_SCRIPT_BUSY_RETRY_AFTER_SECONDS,
+      };
+    }
+    let rate = this.runRates.get(user);
+    if (!rate) {
+      if (this.runRates.size >= MAX_RATE_LIMITED_USERS) this.runRates.clear();
+      rate = new RateLimiter(this.config.scriptRunsPerUserPerMinute, 60_000);
+      this.runRates.set(user, rate);
+    }
+    const retryAfterSeconds = rate.take();
+    if (retryAfterSeconds > 0) {
+      return {
+        ok: false,
+        reason: "limited",
+        error: `more than ${this.config.scriptRunsPerUserPerMinute} a minute (SCRIPT_RUNS_PER_USER_PER_MINUTE)`,
+        retryAfterSeconds,
+      };
+    }
+    return undefined;
+  }
+
   private settle(id: string, result: AgentResult): void {
     const waiting = this.waiting.get(id);
     if (!waiting) return; // late answer after a timeout
@@ -146,4 +198,8 @@ export class BridgeAgent extends DurableObject<Env> {
   private openSocket(): WebSocket | undefined {
     return this.ctx.getWebSockets(AGENT_TAG).find((ws) => ws.readyState === WebSocket.OPEN);
   }
+}
+
+function busy(error: string): AgentResult {
+  return { ok: false, reason: "busy", error, retryAfterSeconds: DEFAULT_SCRIPT_BUSY_RETRY_AFTER_SECONDS };
 }

@@ -7,7 +7,7 @@ import {
   PING_FRAME,
   errorBody,
 } from "@analyst-notifications/schemas";
-import { AddressLimitedError } from "../../auth/address-limits.js";
+import { AddressLimitedError, recordAuthFailure } from "../../auth/address-limits.js";
 import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
 import type { LegacyRegistration, LobbyDelivery } from "./legacy-sockets.js";
@@ -18,6 +18,12 @@ import { userInbox } from "../stubs.js";
 
 /** Headers the worker sets when it hands a legacy socket to a lobby shard (never taken from clients). */
 export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobby-Shard" } as const;
+
+/** Seconds a client refused for too many pending sockets waits: one auth timeout clears them. */
+const PENDING_RETRY_AFTER_SECONDS = 10;
+
+/** The tag of every socket from one address, so its pending sockets are counted without a scan. */
+const addressTag = (address: string) => `address:${address}`;
 
 /** A socket of a known user; `queued` holds notifications while the user's object is still counting it. */
 interface LobbyEntry {
@@ -109,6 +115,18 @@ export class LegacyLobby extends DurableObject<Env> {
   }
 
   private async onConnect(address: string, shard: number): Promise<Response> {
+    // A shard holds every socket of an address (lobbyShardFor), so this count is the address's.
+    const pending = this.ctx.getWebSockets(addressTag(address)).filter((ws) => {
+      const phase = readLobbyAttachment(ws)?.phase;
+      return phase === "awaiting-auth" || phase === "authenticating";
+    }).length;
+    if (pending >= this.config.legacyPendingSocketsPerAddress) {
+      const detail = `the limit is ${this.config.legacyPendingSocketsPerAddress} (LEGACY_PENDING_SOCKETS_PER_ADDRESS)`;
+      return Response.json(errorBody(ERRORS.pendingSocketsLimited, detail, PENDING_RETRY_AFTER_SECONDS), {
+        status: ERRORS.pendingSocketsLimited.status,
+        headers: { "Retry-After": String(PENDING_RETRY_AFTER_SECONDS) },
+      });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
     const attachment: LobbyAttachment = {
@@ -120,7 +138,7 @@ export class LegacyLobby extends DurableObject<Env> {
       pongAt: now,
       missedPongs: 0,
     };
-    this.ctx.acceptWebSocket(server, [attachment.socketId]);
+    this.ctx.acceptWebSocket(server, [attachment.socketId, addressTag(address)]);
     server.serializeAttachment(attachment);
     await this.scheduleAlarm(attachment.authDeadline);
     return new Response(null, { status: 101, webSocket: client });
@@ -169,8 +187,9 @@ export class LegacyLobby extends DurableObject<Env> {
   private async authenticate(ws: WebSocket, attachment: LobbyAttachment, token: string): Promise<void> {
     let username: string;
     let issuedAt: number | undefined;
+    let expiresAt: number;
     try {
-      ({ username, issuedAt } = await authenticateToken(token, this.env, { address: attachment.address }));
+      ({ username, issuedAt, expiresAt } = await authenticateToken(token, this.env, { address: attachment.address }));
     } catch (error) {
       if (error instanceof AddressLimitedError) {
         return this.fail(
@@ -214,11 +233,20 @@ export class LegacyLobby extends DurableObject<Env> {
       return this.fail(ws, AUTH_ERROR_MESSAGES.invalidToken); // revoked meanwhile
     }
     const now = Date.now();
-    ws.serializeAttachment({ ...attachment, phase: "open", address: "", username, pongAt: now, missedPongs: 0 });
+    const tokenExpiresAt = expiresAt * 1000;
+    ws.serializeAttachment({
+      ...attachment,
+      phase: "open",
+      address: "",
+      username,
+      pongAt: now,
+      missedPongs: 0,
+      tokenExpiresAt,
+    });
     const queued = entry.queued ?? [];
     delete entry.queued;
     this.sendFrames(ws, [JSON.stringify({ type: "auth_ok", username }), ...queued]);
-    await this.scheduleAlarm(now + this.config.heartbeatIntervalMs);
+    await this.scheduleAlarm(Math.min(now + this.config.heartbeatIntervalMs, tokenExpiresAt));
   }
 
   private onDeliver(username: string, frames: string[]): LobbyDelivery {
@@ -255,9 +283,15 @@ export class LegacyLobby extends DurableObject<Env> {
       if (attachment.phase === "awaiting-auth" || attachment.phase === "authenticating") {
         if (this.checking.has(attachment.socketId)) continue; // it schedules the heartbeat when done
         if (attachment.authDeadline > now) next = Math.min(next, attachment.authDeadline);
-        else if (attachment.phase === "awaiting-auth") closing.push(this.fail(ws, AUTH_ERROR_MESSAGES.timeout));
+        else if (attachment.phase === "awaiting-auth") closing.push(this.timedOut(ws, attachment.address));
         else closing.push(this.shut(ws, CLOSE_CODES.internalError, "auth interrupted, reconnect"));
       } else if (attachment.phase === "open") {
+        const expiresAt = attachment.tokenExpiresAt ?? Infinity;
+        if (expiresAt <= now) {
+          closing.push(this.shut(ws, CLOSE_CODES.tokenExpired, "token expired, reconnect with a fresh token"));
+          continue;
+        }
+        next = Math.min(next, expiresAt);
         let due = attachment.pongAt + (attachment.missedPongs + 1) * intervalMs;
         if (due <= horizon) {
           const missedPongs = attachment.missedPongs + 1;
@@ -278,6 +312,17 @@ export class LegacyLobby extends DurableObject<Env> {
       if (current === null || current <= now || current > next) await this.ctx.storage.setAlarm(next);
     }
     await Promise.all(closing);
+  }
+
+  /** No auth frame in time: refused, and counted as a failed sign-in of the address. */
+  private async timedOut(ws: WebSocket, address: string): Promise<void> {
+    await this.fail(ws, AUTH_ERROR_MESSAGES.timeout);
+    try {
+      await recordAuthFailure(this.env, address);
+    } catch (error) {
+      if (!(error instanceof AddressLimitedError))
+        this.log.error("LegacyLobby count failed", { error: errorMessage(error) });
+    }
   }
 
   private async scheduleAlarm(at: number): Promise<void> {

@@ -5,7 +5,18 @@ import { pkceChallenge, sha256Hex } from "../../signin/crypto.js";
 
 /** What a code or refresh-token exchange yields, or the OAuth error to answer with. */
 export type GrantResult =
-  { ok: true; scope: string; issuedAt: number } | { ok: false; error: "invalid_grant"; description: string };
+  | { ok: true; scope: string; issuedAt: number; familyId: string }
+  | { ok: false; error: "invalid_grant"; description: string };
+
+/** What authenticateToken asks about a token beyond its signature. */
+export interface TokenCheck {
+  /** `iat`, epoch seconds. */
+  issuedAt: number | undefined;
+  /** The refresh family (`fid`) of an OAuth access token. */
+  familyId?: string;
+  /** SHA-256 of a desktop token, to refuse one spent by a refresh. */
+  tokenHash?: string;
+}
 
 export interface CodeGrant {
   clientId: string;
@@ -58,6 +69,16 @@ export class UserAccount extends DurableObject<Env> {
       ticket_hash TEXT PRIMARY KEY,
       expires_at INTEGER NOT NULL
     )`);
+    // Browser sessions carry the generation they were issued in; sign-out and unlink move it on.
+    sql.exec(`CREATE TABLE IF NOT EXISTS browser_sessions (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      generation INTEGER NOT NULL DEFAULT 0
+    )`);
+    sql.exec("INSERT OR IGNORE INTO browser_sessions (id) VALUES (1)");
+    // Families whose access tokens are refused (a replayed code or refresh token), until they expire.
+    sql.exec("CREATE TABLE IF NOT EXISTS revoked_families (family_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
+    // Desktop tokens given up in a refresh (legacy rotation), by hash, until they could no longer be refreshed anyway.
+    sql.exec("CREATE TABLE IF NOT EXISTS spent_tokens (token_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
   }
 
   /**
@@ -65,9 +86,22 @@ export class UserAccount extends DurableObject<Env> {
    * before the last unlink (or carries no `iat` after one). A good token marks
    * the user linked, as every token-authenticated call did in the old system.
    */
-  checkToken(issuedAt: number | undefined): boolean {
+  checkToken({ issuedAt, familyId, tokenHash }: TokenCheck): boolean {
     const { revoked_before: revokedBefore } = this.row();
     if (revokedBefore > 0 && (issuedAt === undefined || issuedAt < revokedBefore)) return false;
+    const sql = this.ctx.storage.sql;
+    if (
+      familyId !== undefined &&
+      sql.exec("SELECT 1 FROM revoked_families WHERE family_id = ?", familyId).toArray()[0]
+    ) {
+      return false;
+    }
+    if (
+      tokenHash !== undefined &&
+      sql.exec("SELECT 1 FROM spent_tokens WHERE token_hash = ?", tokenHash).toArray()[0]
+    ) {
+      return false;
+    }
     this.ctx.storage.sql.exec("UPDATE account SET linked_at = ? WHERE linked_at IS NULL", new Date().toISOString());
     return true;
   }
@@ -76,6 +110,31 @@ export class UserAccount extends DurableObject<Env> {
   authorize(): number {
     this.ctx.storage.sql.exec("UPDATE account SET linked_at = ?", new Date().toISOString());
     return this.issuedAtNow();
+  }
+
+  /**
+   * Legacy refresh: spends the presented desktop token (by hash, kept until
+   * `refreshableUntilMs`) and returns the `iat` of its successor; undefined
+   * when it was spent already (a refresh answers each token once).
+   */
+  spendDesktopToken(tokenHash: string, refreshableUntilMs: number): number | undefined {
+    const sql = this.ctx.storage.sql;
+    const now = Date.now();
+    sql.exec("DELETE FROM spent_tokens WHERE expires_at < ?", now);
+    if (sql.exec("SELECT 1 FROM spent_tokens WHERE token_hash = ?", tokenHash).toArray()[0]) return undefined;
+    sql.exec("INSERT INTO spent_tokens (token_hash, expires_at) VALUES (?, ?)", tokenHash, refreshableUntilMs);
+    return this.issuedAtNow();
+  }
+
+  /** The generation browser sessions of this user must carry to be valid. */
+  sessionGeneration(): number {
+    return this.sessionRow();
+  }
+
+  /** Sign-out: every browser session of the user issued so far ends. */
+  endSessions(): number {
+    this.ctx.storage.sql.exec("UPDATE browser_sessions SET generation = generation + 1");
+    return this.sessionRow();
   }
 
   /** The `iat` for a token minted now: never before the revocation time. */
@@ -101,6 +160,8 @@ export class UserAccount extends DurableObject<Env> {
     sql.exec("DELETE FROM oauth_codes");
     sql.exec("DELETE FROM refresh_tokens");
     sql.exec("DELETE FROM socket_tickets");
+    // A stolen browser session must not mint new tokens after the unlink.
+    this.endSessions();
     return revokedBefore;
   }
 
@@ -146,6 +207,7 @@ export class UserAccount extends DurableObject<Env> {
     // Used codes are kept until expiry so a replay is recognized, then dropped.
     sql.exec("DELETE FROM oauth_codes WHERE expires_at < ?", now);
     sql.exec("DELETE FROM refresh_tokens WHERE expires_at < ?", now);
+    sql.exec("DELETE FROM revoked_families WHERE expires_at < ?", now);
     sql.exec(
       `INSERT INTO oauth_codes (code_hash, client_id, redirect_uri, code_challenge, scope, expires_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
@@ -160,7 +222,8 @@ export class UserAccount extends DurableObject<Env> {
 
   /**
    * Redeems a code once (RFC 6749 §4.1.3, RFC 7636 §4.6) and starts a refresh
-   * token family. A replayed code also revokes the family it started (§4.1.2).
+   * token family. A replayed code also revokes the family it started (§4.1.2):
+   * its refresh tokens and the access tokens issued from it (`fid`).
    */
   async redeemCode(
     request: { code: string; clientId: string; redirectUri: string; codeVerifier: string },
@@ -188,7 +251,7 @@ export class UserAccount extends DurableObject<Env> {
     const now = Date.now();
     if (!row || row.expires_at < now) return invalidGrant("code is invalid or expired");
     if (row.used) {
-      if (row.family_id) sql.exec("DELETE FROM refresh_tokens WHERE family_id = ?", row.family_id);
+      if (row.family_id) this.revokeFamily(row.family_id, now + refreshTtlMs);
       return invalidGrant("code was already used; tokens issued from it are revoked");
     }
     sql.exec("UPDATE oauth_codes SET used = 1 WHERE code_hash = ?", codeHash);
@@ -200,7 +263,7 @@ export class UserAccount extends DurableObject<Env> {
     const familyId = crypto.randomUUID();
     sql.exec("UPDATE oauth_codes SET family_id = ? WHERE code_hash = ?", familyId, codeHash);
     this.insertRefreshToken(refreshHash, familyId, row.client_id, row.scope, now + refreshTtlMs);
-    return { ok: true, scope: row.scope, issuedAt: this.issuedAtNow() };
+    return { ok: true, scope: row.scope, issuedAt: this.issuedAtNow(), familyId };
   }
 
   /**
@@ -227,7 +290,7 @@ export class UserAccount extends DurableObject<Env> {
     const now = Date.now();
     if (!row || row.expires_at < now) return invalidGrant("refresh token is invalid, expired or revoked");
     if (row.used_at !== null) {
-      sql.exec("DELETE FROM refresh_tokens WHERE family_id = ?", row.family_id);
+      this.revokeFamily(row.family_id, now + refreshTtlMs);
       return invalidGrant("refresh token was already used; its token family is revoked");
     }
     if (request.clientId !== undefined && request.clientId !== row.client_id) {
@@ -235,7 +298,20 @@ export class UserAccount extends DurableObject<Env> {
     }
     sql.exec("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", now, tokenHash);
     this.insertRefreshToken(nextHash, row.family_id, row.client_id, row.scope, now + refreshTtlMs);
-    return { ok: true, scope: row.scope, issuedAt: this.issuedAtNow() };
+    return { ok: true, scope: row.scope, issuedAt: this.issuedAtNow(), familyId: row.family_id };
+  }
+
+  /** Drops a family's refresh tokens and refuses its access tokens (kept past their lifetime). */
+  private revokeFamily(familyId: string, keepUntilMs: number): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec("DELETE FROM refresh_tokens WHERE family_id = ?", familyId);
+    sql.exec("INSERT OR REPLACE INTO revoked_families (family_id, expires_at) VALUES (?, ?)", familyId, keepUntilMs);
+  }
+
+  private sessionRow(): number {
+    return this.ctx.storage.sql
+      .exec<{ generation: number }>("SELECT generation FROM browser_sessions WHERE id = 1")
+      .one().generation;
   }
 
   private insertRefreshToken(hash: string, familyId: string, clientId: string, scope: string, expiresAt: number) {

@@ -33,6 +33,8 @@ export const CONNECT_HEADERS = {
   protocol: "X-Inbox-Protocol",
   since: "X-Inbox-Since",
   issuedAt: "X-Inbox-Token-Issued-At",
+  /** Epoch ms. */
+  tokenExpiresAt: "X-Inbox-Token-Expires-At",
 } as const;
 
 type ReadTarget = { ids: string[] } | { all: true };
@@ -83,7 +85,8 @@ export class UserInbox extends DurableObject<Env> {
     }
     const since = request.headers.get(CONNECT_HEADERS.since);
     const issuedAt = Number(request.headers.get(CONNECT_HEADERS.issuedAt) ?? "0");
-    return this.onConnect(username, since === null ? undefined : Number(since), issuedAt);
+    const tokenExpiresAt = Number(request.headers.get(CONNECT_HEADERS.tokenExpiresAt) ?? "0") || Infinity;
+    return this.onConnect(username, since === null ? undefined : Number(since), issuedAt, tokenExpiresAt);
   }
 
   /** Stores a notification, then writes it to every open socket of this user. */
@@ -215,7 +218,12 @@ export class UserInbox extends DurableObject<Env> {
     return "registered";
   }
 
-  private async onConnect(username: string, since: number | undefined, issuedAt: number): Promise<Response> {
+  private async onConnect(
+    username: string,
+    since: number | undefined,
+    issuedAt: number,
+    tokenExpiresAt: number,
+  ): Promise<Response> {
     const admission = await this.admission(username, issuedAt);
     if (admission === "revoked") {
       return Response.json(errorBody(ERRORS.tokenInvalid), { status: ERRORS.tokenInvalid.status });
@@ -234,6 +242,7 @@ export class UserInbox extends DurableObject<Env> {
       connectedAt: now,
       lastFrameAt: now,
       ackedSeq: cursor,
+      ...(Number.isFinite(tokenExpiresAt) ? { tokenExpiresAt } : {}),
     };
     this.ctx.acceptWebSocket(server, [attachment.socketId, V2_TAG]);
     server.serializeAttachment(attachment);
@@ -406,6 +415,8 @@ export class UserInbox extends DurableObject<Env> {
    * HEARTBEAT_INTERVAL × HEARTBEAT_TIMEOUT_MISSED is closed. The alarm runs
    * at that period and only while v2 sockets are open: one wake-up per user
    * per 90 s with the defaults, and a dead socket is closed within 90–180 s.
+   * It also closes sockets whose token has expired (4410), and runs early
+   * for the next such expiry.
    */
   private async onHeartbeatCheck(): Promise<void> {
     const timeoutMs = this.config.heartbeatIntervalMs * this.config.heartbeatTimeoutMissed;
@@ -415,20 +426,27 @@ export class UserInbox extends DurableObject<Env> {
       const attachment = readAttachment(ws);
       if (!attachment || ws.readyState !== WebSocket.OPEN) continue;
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      if (now - Math.max(attachment.lastFrameAt, lastPing) > timeoutMs) {
+      if ((attachment.tokenExpiresAt ?? Infinity) <= now) {
+        this.closeSocket(ws, CLOSE_CODES.tokenExpired, "token expired, reconnect with a fresh token");
+        username = attachment.username;
+      } else if (now - Math.max(attachment.lastFrameAt, lastPing) > timeoutMs) {
         this.closeSocket(ws, CLOSE_CODES.heartbeatTimeout, "heartbeat timeout");
         username = attachment.username;
       }
     }
     if (username) await this.reportConnections(username);
-    await this.scheduleHeartbeatCheck();
+    await this.scheduleHeartbeatCheck(true);
   }
 
-  private async scheduleHeartbeatCheck(): Promise<void> {
-    const v2Open = this.ctx.getWebSockets(V2_TAG).some((ws) => ws.readyState === WebSocket.OPEN);
-    if (!v2Open || (await this.ctx.storage.getAlarm()) !== null) return;
+  /** The next check: a heartbeat period from now, or a socket's token expiry if sooner. */
+  private async scheduleHeartbeatCheck(fromAlarm = false): Promise<void> {
+    const open = this.ctx.getWebSockets(V2_TAG).filter((ws) => ws.readyState === WebSocket.OPEN);
+    if (open.length === 0) return;
     const timeoutMs = this.config.heartbeatIntervalMs * this.config.heartbeatTimeoutMissed;
-    await this.ctx.storage.setAlarm(Date.now() + timeoutMs);
+    let next = Date.now() + timeoutMs;
+    for (const ws of open) next = Math.min(next, readAttachment(ws)?.tokenExpiresAt ?? Infinity);
+    const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
 
   private changeResponse(changed: number): InboxChangeResponse {
