@@ -22,6 +22,8 @@ import { readJsonBody } from "../http/middleware.js";
 import { userInbox } from "../objects/user-inbox/user-inbox.js";
 
 const UserParams = z.object({ user: Username });
+/** Stored, but a lobby shard could not be reached: a retry (a duplicate) delivers it to the legacy sockets. */
+const LEGACY_DELIVERY_FAILED = "stored, but not yet written to the user's legacy sockets; retry";
 
 /** `POST /bridge/v1/dispatch`: store one notification and send it to every socket of its user. */
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
@@ -35,6 +37,7 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
       "Retry-After": String(outcome.retryAfterSeconds),
     });
   }
+  if ("legacyDeliveryFailed" in outcome) throw new ApiError(ERRORS.internal, LEGACY_DELIVERY_FAILED);
   return json(outcome);
 }
 
@@ -74,7 +77,9 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
         results[items[i]!.index] =
           "rateLimited" in answer
             ? errorBody(ERRORS.dispatchRateLimited, `retry after ${answer.retryAfterSeconds} s`)
-            : answer;
+            : "legacyDeliveryFailed" in answer
+              ? errorBody(ERRORS.internal, LEGACY_DELIVERY_FAILED)
+              : answer;
       });
     }),
   );

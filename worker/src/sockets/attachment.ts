@@ -52,6 +52,12 @@ export interface LobbyAttachment {
   pongAt: number;
   /** Pings sent since `pongAt`; each counts as missed until a pong. */
   missedPongs: number;
+  /**
+   * The last inbox seq written to the socket (from its count on). Legacy
+   * frames carry no seq; the lobby keeps it so that a delivery tried again
+   * never writes a notification twice. Absent in sockets of older deployments.
+   */
+  seq?: number;
 }
 
 /** Reads a lobby socket's attachment; undefined for sockets this code did not accept. */
