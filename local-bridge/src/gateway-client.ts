@@ -1,6 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest, type RequestOptions, type ClientRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { DispatchBatchResponse, HealthResponse, ParsedDispatchRequest } from "@analyst-notifications/schemas";
+import {
+  DISPATCH_TRACE_HEADER,
+  type DispatchBatchResponse,
+  type HealthResponse,
+  type ParsedDispatchRequest,
+} from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
 
 /** Paths of the worker's bridge API; the worker's PATHS table has the same strings. */
@@ -49,8 +54,10 @@ export class GatewayClient {
     this.send = secure ? httpsRequest : httpRequest;
   }
 
-  dispatchBatch(dispatches: ParsedDispatchRequest[]): Promise<DispatchBatchResponse> {
-    return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.dispatchBatch, { dispatches });
+  /** `trace`: each result carries when the worker, the user's object and a lobby shard handled it. */
+  dispatchBatch(dispatches: ParsedDispatchRequest[], trace = false): Promise<DispatchBatchResponse> {
+    const headers: Record<string, string> = trace ? { [DISPATCH_TRACE_HEADER]: "1" } : {};
+    return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.dispatchBatch, { dispatches }, headers);
   }
 
   /** Idempotent: the same name and bytes may be uploaded again after a crash. */
@@ -67,13 +74,14 @@ export class GatewayClient {
     this.agent.destroy();
   }
 
-  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const binary = Buffer.isBuffer(body);
     const payload = body === undefined ? undefined : binary ? body : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = {
       Authorization: `Bearer ${this.config.bridgeToken}`,
       // Answers are small JSON; gunzipping them was once the bridge's largest CPU cost.
       "Accept-Encoding": "identity",
+      ...extraHeaders,
     };
     if (payload) {
       headers["Content-Type"] = binary ? "image/png" : "application/json";

@@ -1,6 +1,6 @@
 import { newNotificationId, toLegacyTimestamp, type ParsedDispatchRequest } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
-import type { Forwarder, Outcome } from "./forwarder.js";
+import { preciseNow, type Forwarder, type Outcome } from "./forwarder.js";
 import { readPngFile } from "./image-file.js";
 import type { Spool, SpoolEntry } from "./spool.js";
 
@@ -24,6 +24,7 @@ export class Intake {
     request: ParsedDispatchRequest,
     imagePath?: string,
   ): Promise<{ entry: SpoolEntry; outcome: Promise<Outcome> }> {
+    const accepted = preciseNow();
     const notification = {
       ...request.notification,
       id: request.notification.id ?? newNotificationId(),
@@ -43,6 +44,7 @@ export class Intake {
       if (image) this.spool.discardImage(image);
       throw error;
     }
-    return { entry, outcome: this.forwarder.submit(entry) };
+    const stages = this.config.traceDispatches ? { accepted, synced: preciseNow() } : undefined;
+    return { entry, outcome: this.forwarder.submit(entry, stages) };
   }
 }

@@ -1,4 +1,5 @@
 import {
+  DISPATCH_TRACE_HEADER,
   DispatchBatchRequest,
   Username,
   errorBody,
@@ -19,7 +20,7 @@ import { connectionRegistry } from "../objects/connection-registry/connection-re
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
 import { readJsonBody } from "../http/middleware.js";
-import { userInbox } from "../objects/user-inbox/user-inbox.js";
+import { userInbox, type DispatchOutcome } from "../objects/user-inbox/user-inbox.js";
 
 const UserParams = z.object({ user: Username });
 /** Stored, but a lobby shard could not be reached: a retry (a duplicate) delivers it to the legacy sockets. */
@@ -48,6 +49,8 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
  * not stop the others.
  */
 export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Promise<Response> {
+  const worker = Date.now();
+  const trace = request.headers.has(DISPATCH_TRACE_HEADER);
   const config = loadConfig(env);
   const { dispatches } = validated(
     validateRequest(DispatchBatchRequest, await readJsonBody(request, config.dispatchBodyLimitBytes * 100)),
@@ -72,15 +75,11 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
   });
   await Promise.all(
     [...byUser].map(async ([user, items]) => {
-      const answers = await userInbox(env, user).dispatchMany(items.map((item) => item.notification));
-      answers.forEach((answer, i) => {
-        results[items[i]!.index] =
-          "rateLimited" in answer
-            ? errorBody(ERRORS.dispatchRateLimited, `retry after ${answer.retryAfterSeconds} s`)
-            : "legacyDeliveryFailed" in answer
-              ? errorBody(ERRORS.internal, LEGACY_DELIVERY_FAILED)
-              : answer;
-      });
+      const answers = await userInbox(env, user).dispatchMany(
+        items.map((item) => item.notification),
+        trace,
+      );
+      answers.forEach((answer, i) => (results[items[i]!.index] = batchResult(answer, worker)));
     }),
   );
   return json({ results });
@@ -96,6 +95,15 @@ export async function handleBridgeHealth(_request: IRequest, env: Env): Promise<
 export async function handleBridgeInboxGet(request: IRequest, env: Env): Promise<Response> {
   const { user } = validated(validateRequest(UserParams, request.params));
   return json(await userInbox(env, user).diagnostics(user));
+}
+
+/** A user object's answer as a batch result; a traced one gets the time the worker took the request. */
+function batchResult(answer: DispatchOutcome, worker: number): DispatchBatchResponse["results"][number] {
+  if ("rateLimited" in answer)
+    return errorBody(ERRORS.dispatchRateLimited, `retry after ${answer.retryAfterSeconds} s`);
+  if ("legacyDeliveryFailed" in answer) return errorBody(ERRORS.internal, LEGACY_DELIVERY_FAILED);
+  const { trace, ...response } = answer;
+  return trace ? { ...response, trace: { worker, ...trace } } : response;
 }
 
 /** Fills in what a caller may leave out: a time-ordered id and the current time. */

@@ -248,7 +248,7 @@ export class LegacyLobby extends DurableObject<Env> {
       if (attachment) entry.ws.serializeAttachment({ ...attachment, seq: entry.seq });
       written += 1;
     }
-    return { written, alive };
+    return { written, alive, at: Date.now() };
   }
 
   /**

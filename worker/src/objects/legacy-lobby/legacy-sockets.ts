@@ -9,6 +9,8 @@ export interface LobbyDelivery {
   written: number;
   /** Ids of the user's sockets the shard holds; rows of others are stale. */
   alive: string[];
+  /** The shard's clock when it wrote (epoch ms), for traced dispatches. */
+  at: number;
 }
 
 /** The user's object's answer when a lobby shard asks it to count a legacy socket. */
@@ -26,7 +28,13 @@ export interface LegacyFrame {
 
 interface Batch {
   frames: LegacyFrame[];
-  written: Promise<number>;
+  delivered: Promise<Delivered>;
+}
+
+/** Sockets written, and when (the shard's clock). */
+interface Delivered {
+  written: number;
+  at: number;
 }
 
 /** Attempts of one call to a lobby shard before the dispatch is answered 5xx (and the bridge retries). */
@@ -98,11 +106,14 @@ export class LegacySockets {
    * next. A failed call is tried again (a shard writes a socket no seq
    * twice); one that keeps failing rejects, and the caller's dispatch fails.
    */
-  async deliver(username: string, frames: LegacyFrame[]): Promise<number> {
+  async deliver(username: string, frames: LegacyFrame[]): Promise<Delivered> {
     const shards = this.shards();
-    if (shards.length === 0 || frames.length === 0) return 0;
-    const counts = await Promise.all(shards.map((shard) => this.enqueue(username, shard, frames)));
-    return counts.reduce((sum, n) => sum + n, 0);
+    if (shards.length === 0 || frames.length === 0) return { written: 0, at: 0 };
+    const answers = await Promise.all(shards.map((shard) => this.enqueue(username, shard, frames)));
+    return {
+      written: answers.reduce((sum, answer) => sum + answer.written, 0),
+      at: Math.max(...answers.map((answer) => answer.at)),
+    };
   }
 
   /** Asks every shard which sockets it still holds and drops the other rows. */
@@ -138,31 +149,31 @@ export class LegacySockets {
     return closed.reduce((sum, n) => sum + n, 0);
   }
 
-  private enqueue(username: string, shard: number, frames: LegacyFrame[]): Promise<number> {
+  private enqueue(username: string, shard: number, frames: LegacyFrame[]): Promise<Delivered> {
     let batch = this.nextBatch.get(shard);
     if (!batch) {
       const frames: LegacyFrame[] = [];
       // The next call leaves after the previous one settled, whether it succeeded or not.
       const previous = this.lastCall.get(shard)?.catch(() => undefined) ?? Promise.resolve();
-      const written = previous.then(() => {
+      const delivered = previous.then(() => {
         this.nextBatch.delete(shard);
         return this.call(username, shard, frames);
       });
-      batch = { frames, written };
+      batch = { frames, delivered };
       this.nextBatch.set(shard, batch);
-      this.lastCall.set(shard, written);
+      this.lastCall.set(shard, delivered);
     }
     batch.frames.push(...frames);
-    return batch.written;
+    return batch.delivered;
   }
 
-  private async call(username: string, shard: number, frames: LegacyFrame[]): Promise<number> {
+  private async call(username: string, shard: number, frames: LegacyFrame[]): Promise<Delivered> {
     for (let attempt = 1; ; attempt++) {
       const upTo = this.maxId();
       try {
-        const { written, alive } = await legacyLobby(this.env, shard).deliver(username, frames);
+        const { written, alive, at } = await legacyLobby(this.env, shard).deliver(username, frames);
         this.prune(shard, upTo, alive);
-        return written;
+        return { written, at };
       } catch (error) {
         this.log.warn("UserInbox legacy delivery failed", { shard, attempt, error: errorMessage(error) });
         if (attempt >= LEGACY_DELIVERY_ATTEMPTS) throw error;

@@ -1,9 +1,12 @@
-import type { DispatchResponse, Notification } from "@analyst-notifications/schemas";
+import type { DispatchResponse, DispatchTrace, Notification } from "@analyst-notifications/schemas";
 import { errorMessage, type Logger } from "../../log.js";
 import type { LegacyFrame, LegacySockets } from "../legacy-lobby/legacy-sockets.js";
 import type { InboxStore } from "./inbox-store.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { V2Sockets } from "./v2-sockets.js";
+
+/** A stored dispatch's answer; when traced, when this object and a lobby shard handled it. */
+export type StoredOutcome = DispatchResponse & { trace?: Omit<DispatchTrace, "worker"> };
 
 /**
  * A dispatch's answer; the rate limit's refusal (the caller answers 429);
@@ -11,7 +14,7 @@ import type { V2Sockets } from "./v2-sockets.js";
  * 5xx so the bridge retries, and the retry, a duplicate, delivers it).
  */
 export type DispatchOutcome =
-  DispatchResponse | { rateLimited: true; retryAfterSeconds: number } | { legacyDeliveryFailed: true };
+  StoredOutcome | { rateLimited: true; retryAfterSeconds: number } | { legacyDeliveryFailed: true };
 
 /**
  * The hot path: a batch of one user's notifications is stored in order
@@ -35,10 +38,18 @@ export class Dispatcher {
     },
   ) {}
 
-  async dispatch(notifications: Notification[]): Promise<DispatchOutcome[]> {
+  /** `trace`: each stored outcome says when this object took the batch and when a lobby shard wrote it. */
+  async dispatch(notifications: Notification[], trace = false): Promise<DispatchOutcome[]> {
+    const inbox = Date.now();
     const outcomes = notifications.map((notification) => this.store(notification));
     this.deps.cleanUpImages();
-    return this.deliverToLegacy(notifications, outcomes);
+    const lobby = await this.deliverToLegacy(notifications, outcomes);
+    if (trace) {
+      for (const outcome of outcomes) {
+        if ("seq" in outcome) outcome.trace = lobby === undefined ? { inbox } : { inbox, lobby };
+      }
+    }
+    return outcomes;
   }
 
   private store(notification: Notification): DispatchOutcome {
@@ -57,31 +68,28 @@ export class Dispatcher {
    * Legacy sockets get new notifications and, again, duplicates: a retry may
    * follow a delivery that failed after the notification was stored. The
    * shards write each socket only seqs above the last it was written, so
-   * nothing reaches a socket twice.
+   * nothing reaches a socket twice. Returns when a shard wrote, if any did.
    */
-  private async deliverToLegacy(
-    notifications: Notification[],
-    outcomes: DispatchOutcome[],
-  ): Promise<DispatchOutcome[]> {
+  private async deliverToLegacy(notifications: Notification[], outcomes: DispatchOutcome[]) {
     const { legacy } = this.deps;
-    if (!legacy.any()) return outcomes;
+    if (!legacy.any()) return undefined;
     const stored = outcomes.flatMap((outcome, i) => ("seq" in outcome ? [{ i, seq: outcome.seq }] : []));
-    if (stored.length === 0) return outcomes;
+    if (stored.length === 0) return undefined;
     const frames: LegacyFrame[] = stored
       .map(({ i, seq }) => ({ seq, frame: JSON.stringify({ type: "notification", ...notifications[i] }) }))
       .sort((a, b) => a.seq - b.seq);
-    let written: number;
+    let delivery: { written: number; at: number };
     try {
-      written = await legacy.deliver(this.deps.username(), frames);
+      delivery = await legacy.deliver(this.deps.username(), frames);
     } catch (error) {
       this.deps.log.error("UserInbox legacy delivery failed; the bridge retries", { error: errorMessage(error) });
       for (const { i } of stored) outcomes[i] = { legacyDeliveryFailed: true };
-      return outcomes;
+      return undefined;
     }
     for (const { i } of stored) {
-      const outcome = outcomes[i] as DispatchResponse;
-      if (!outcome.duplicate) outcome.sent += written;
+      const outcome = outcomes[i] as StoredOutcome;
+      if (!outcome.duplicate) outcome.sent += delivery.written;
     }
-    return outcomes;
+    return delivery.at;
   }
 }

@@ -100,9 +100,9 @@ export class UserInbox extends DurableObject<Env> {
     return outcome!;
   }
 
-  /** Several notifications of this user, in order; one call for a bridge batch. */
-  async dispatchMany(notifications: Notification[]): Promise<DispatchOutcome[]> {
-    return this.dispatcher.dispatch(notifications);
+  /** Several notifications of this user, in order; one call for a bridge batch (`trace`: see Dispatcher). */
+  async dispatchMany(notifications: Notification[], trace = false): Promise<DispatchOutcome[]> {
+    return this.dispatcher.dispatch(notifications, trace);
   }
 
   /** A lobby shard asks to count a legacy socket it authenticated: checked and counted in one event. */
