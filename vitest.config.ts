@@ -15,6 +15,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: "worker",
+          root: "worker",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: "local-bridge",
           root: "local-bridge",
           include: ["test/**/*.test.ts"],

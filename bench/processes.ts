@@ -82,11 +82,11 @@ export async function startOurs(options: {
       env: {
         ...process.env,
         ...QUIET,
-        BENCH_PORT: String(port),
-        BENCH_PERSIST: persist,
+        GATEWAY_PORT: String(port),
+        GATEWAY_PERSIST: persist,
         // workerd's inspector listens only when profiling: it is not free.
-        ...(profileDir ? { BENCH_INSPECTOR: "0" } : {}),
-        BENCH_BINDINGS: JSON.stringify({
+        ...(profileDir ? { GATEWAY_INSPECTOR_PORT: "0" } : {}),
+        GATEWAY_VARS: JSON.stringify({
           DESKTOP_JWT_SECRET: options.jwtSecret,
           BRIDGE_TOKEN: options.bridgeToken,
           // The load is the point here, not a runaway script.
@@ -96,7 +96,7 @@ export async function startOurs(options: {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const url = await waitForLine(host, /BENCH_READY (\S+)/, "gateway host");
+    const url = await waitForLine(host, /GATEWAY_READY (\S+)/, "gateway host");
     port = Number(new URL(url).port);
     // "ready" is the dev proxy's; the runtime hosting our worker may still be starting.
     for (let i = 0; i < 600; i++) {
@@ -110,7 +110,8 @@ export async function startOurs(options: {
   const workerdRoles = () => {
     if (!roles) {
       const all = descendants(host.pid!).filter((pid) => commandOf(pid).includes("workerd serve"));
-      const devProxy = all.filter((pid) => listeningPorts(pid).includes(port));
+      // Only wrangler dev runs a proxy beside the runtime; the gateway host runs workerd alone.
+      const devProxy = all.length > 1 ? all.filter((pid) => listeningPorts(pid).includes(port)) : [];
       roles = { workerd: all.filter((pid) => !devProxy.includes(pid)), devProxy };
     }
     return roles;

@@ -59,9 +59,13 @@ process.on("SIGTERM", () => stop());
 // Development sign-in (type a username) for this local run only; the worker
 // still refuses it for any host but localhost. DEV_SIGNIN=false turns it off.
 const devSignIn = process.env.DEV_SIGNIN !== "false";
-const gatewayArgs = ["wrangler", "dev", "--ip", HOST, "--port", String(PORT)];
-if (devSignIn) gatewayArgs.push("--var", "DEV_SIGNIN_ENABLED:true");
-start("gateway", "npx", gatewayArgs, {});
+start("gateway", process.execPath, ["--import", "tsx", "scripts/gateway-host.ts"], {
+  GATEWAY_HOST: HOST,
+  GATEWAY_PORT: String(PORT),
+  // wrangler dev's directory: `npm start` and `npm run dev` see the same inboxes.
+  GATEWAY_PERSIST: `${ROOT}.wrangler/state`,
+  GATEWAY_VARS: JSON.stringify({ ...vars, ...(devSignIn ? { DEV_SIGNIN_ENABLED: "true" } : {}) }),
+});
 const gatewayUrl = `http://${HOST}:${PORT}`;
 await waitFor(async () => (await fetch(`${gatewayUrl}/healthz`)).ok, "the gateway");
 start("bridge", process.execPath, ["local-bridge/dist/cli.js", "serve"], {

@@ -5,9 +5,9 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * The worker in a process group of its own (scripts/gateway-host.ts), so a
- * test can kill it with SIGKILL, workerd included, and start it again on the
- * same port with the same persisted storage.
+ * The worker in the host `npm start` runs (scripts/gateway-host.ts), in a
+ * process group of its own, so a test can kill it with SIGKILL, workerd
+ * included, and start it again on the same port with the same persisted storage.
  */
 export class GatewayProcess {
   readonly jwtSecret = randomBytes(32).toString("hex");
@@ -34,9 +34,9 @@ export class GatewayProcess {
       detached: true, // own process group: kill() reaches workerd too
       env: {
         ...process.env,
-        BENCH_PORT: String(this.port),
-        BENCH_PERSIST: this.persistDir,
-        BENCH_BINDINGS: JSON.stringify({
+        GATEWAY_PORT: String(this.port),
+        GATEWAY_PERSIST: this.persistDir,
+        GATEWAY_VARS: JSON.stringify({
           DESKTOP_JWT_SECRET: this.jwtSecret,
           BRIDGE_TOKEN: this.bridgeToken,
           ...this.vars,
@@ -50,7 +50,7 @@ export class GatewayProcess {
       const timer = setTimeout(() => reject(new Error(`gateway did not start: ${output}`)), 60_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        const match = output.match(/BENCH_READY (\S+)/);
+        const match = output.match(/GATEWAY_READY (\S+)/);
         if (match) {
           clearTimeout(timer);
           resolve(match[1]!);

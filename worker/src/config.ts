@@ -1,29 +1,33 @@
-import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
-import { NOTIFICATION_MESSAGE_MAX_CHARS, NOTIFICATION_TITLE_MAX_CHARS } from "@analyst-notifications/schemas";
-import type { Env } from "./env.js";
+import {
+  NOTIFICATION_MESSAGE_MAX_CHARS,
+  NOTIFICATION_TITLE_MAX_CHARS,
+  USERNAME_PATTERN,
+} from "@analyst-notifications/schemas";
 import type { LogLevel } from "./log.js";
 
-// Every default, its unit and why. The README's configuration table lists the
-// same settings; change both together.
+// Every gateway setting in one table: name, default, unit, how it is parsed
+// and what it means. loadConfig reads only through it, docs/CONFIGURATION.md
+// is generated from it (`npm run docs:generate`), and worker/test/settings.test.ts
+// checks that the doc, wrangler.toml's [vars] and the table agree.
 
-/** Legacy: server ping every 30 s (legacy-protocol.md). */
+/** The old server pinged every 30 s; clients are built around that rhythm. */
 export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 30;
-/** Legacy: close after 3 unanswered pings, ~90 s after the last pong. */
+/** Close after 3 unanswered pings, ~90 s after the last pong. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MISSED = 3;
-/** Legacy: sockets one user may hold across all devices. */
+/** Sockets one user may hold across all devices and both protocols. */
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 5;
 /**
  * v2: live notifications a socket may hold unacknowledged before it is closed
  * (4413) to resume later; bounds what a stalled client makes the runtime buffer.
  */
 export const DEFAULT_UNACKED_NOTIFICATIONS_PER_SOCKET = 100;
-/** Legacy: the first frame must arrive within 10 s. */
+/** A legacy client's first frame must arrive within 10 s. */
 export const DEFAULT_AUTH_TIMEOUT_SECONDS = 10;
-/** Legacy: token lifetime. */
+/** Lifetime of minted desktop tokens. */
 export const DEFAULT_DESKTOP_JWT_EXPIRY_DAYS = 30;
-/** Legacy: how long after expiry a token may still be refreshed. */
+/** How long after expiry a desktop token may still be refreshed. */
 export const DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS = 7;
-/** Legacy: custom URL scheme of the desktop app's sign-in redirect. */
+/** Custom URL scheme of the desktop app's sign-in redirect. */
 export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 /**
  * Lobby objects that hold legacy sockets before and after auth, picked by a
@@ -32,9 +36,11 @@ export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
  * Changing it is safe: a socket keeps the shard it was given.
  */
 export const DEFAULT_LEGACY_LOBBY_SHARDS = 8;
+/** Upper bound of LEGACY_LOBBY_SHARDS. */
+export const MAX_LEGACY_LOBBY_SHARDS = 1024;
 /** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
 export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
-/** A script may run 60 s (legacy) and the bridge's helper deadline is 70 s: a little more than both. */
+/** A script may run 60 s and the bridge's helper deadline is 70 s: a little more than both. */
 export const DEFAULT_AGENT_REQUEST_TIMEOUT_MS = 75_000;
 /** A chart PNG; the bridge's IMAGE_MAX_BYTES must not be larger. */
 export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
@@ -78,7 +84,7 @@ export const DEFAULT_OAUTH_REDIRECT_URIS = [
 export const DEFAULT_OAUTH_ACCESS_TOKEN_TTL_SECONDS = 3600;
 /** A refresh token unused this long expires; each use rotates it and restarts the clock. */
 export const DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS = 30;
-/** RFC 6749 §4.1.2 asks for short codes; the issue asks for under a minute. */
+/** RFC 6749 §4.1.2 asks for short-lived codes: under a minute. */
 export const DEFAULT_OAUTH_CODE_TTL_SECONDS = 50;
 /** Upper bound of OAUTH_CODE_TTL_SECONDS. */
 export const MAX_OAUTH_CODE_TTL_SECONDS = 59;
@@ -86,6 +92,389 @@ export const MAX_OAUTH_CODE_TTL_SECONDS = 59;
 export const MIN_SECRET_CHARS = 32;
 
 export type UsernameMapping = "local-part" | "explicit";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** One row of the settings table. */
+export interface Setting<T> {
+  /** The value when the setting is unset or blank. */
+  readonly default: T;
+  /** The default as the docs show it. */
+  readonly shown: string;
+  readonly unit: string;
+  readonly meaning: string;
+  /** Secrets go to `.dev.vars` / `wrangler secret put`, never to [vars]. */
+  readonly secret: boolean;
+  /** Turns the (trimmed, non-blank) string into the value; throws ConfigError naming the fix. */
+  readonly parse: (raw: string, name: string) => T;
+}
+
+interface NumberRange {
+  min: number;
+  max?: number;
+}
+
+function integer(fallback: number, unit: string, meaning: string, range: NumberRange): Setting<number> {
+  return numeric(fallback, unit, meaning, range, true);
+}
+
+/** Fractions are allowed where tests run timers in milliseconds. */
+function decimal(fallback: number, unit: string, meaning: string, range: NumberRange): Setting<number> {
+  return numeric(fallback, unit, meaning, range, false);
+}
+
+function numeric(
+  fallback: number,
+  unit: string,
+  meaning: string,
+  { min, max = Infinity }: NumberRange,
+  whole: boolean,
+): Setting<number> {
+  return {
+    default: fallback,
+    shown: String(fallback),
+    unit,
+    meaning,
+    secret: false,
+    parse: (raw, name) => {
+      const value = Number(raw);
+      if (!Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
+        throw new ConfigError(
+          `${name}=${raw} is invalid: expected ${whole ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}`,
+        );
+      }
+      return value;
+    },
+  };
+}
+
+function text<T extends string | undefined>(
+  fallback: T,
+  shown: string,
+  meaning: string,
+  parse: (raw: string, name: string) => string = (raw) => raw,
+): Setting<string | T> {
+  return { default: fallback, shown, unit: "text", meaning, secret: false, parse };
+}
+
+function oneOf<T extends string>(values: readonly T[], fallback: T, meaning: string): Setting<T> {
+  return {
+    default: fallback,
+    shown: fallback,
+    unit: values.join(", "),
+    meaning,
+    secret: false,
+    parse: (raw, name) => {
+      if ((values as readonly string[]).includes(raw)) return raw as T;
+      throw new ConfigError(
+        `${name}=${raw} is invalid: expected ${values.slice(0, -1).join(", ")} or ${values.at(-1)}`,
+      );
+    },
+  };
+}
+
+/** A comma-separated list; blank items are dropped. */
+function list<T extends readonly string[]>(
+  fallback: T,
+  shown: string,
+  meaning: string,
+  check: (item: string, name: string) => string = (item) => item,
+): Setting<readonly string[]> {
+  return {
+    default: fallback,
+    shown,
+    unit: "comma-separated",
+    meaning,
+    secret: false,
+    parse: (raw, name) => {
+      const items = raw
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item) => check(item, name));
+      return items.length > 0 ? items : fallback;
+    },
+  };
+}
+
+function flag(meaning: string): Setting<boolean> {
+  return {
+    default: false,
+    shown: "false",
+    unit: "true or false",
+    meaning,
+    secret: false,
+    parse: (raw, name) => {
+      const value = raw.toLowerCase();
+      if (value === "false" || value === "0") return false;
+      if (value === "true" || value === "1") return true;
+      throw new ConfigError(`${name}=${raw} is invalid: expected true or false`);
+    },
+  };
+}
+
+/** A secret; the gateway's own must be 32+ characters (a provider's client secret is what the provider issued). */
+function secret(shown: string, meaning: string, minChars = MIN_SECRET_CHARS): Setting<string | undefined> {
+  return {
+    default: undefined,
+    shown,
+    unit: "secret",
+    meaning,
+    secret: true,
+    parse: (raw, name) => {
+      if (raw.length < minChars) {
+        throw new ConfigError(`${name} is shorter than ${minChars} characters: use \`openssl rand -hex 32\``);
+      }
+      return raw;
+    },
+  };
+}
+
+/** Providers are reached over https; plain http only on loopback (tests, local providers). */
+function providerUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name}=${raw} is not a URL`);
+  }
+  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost";
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw new ConfigError(`${name}=${raw} must be an https URL`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function origin(item: string, name: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(item);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || parsed.origin !== item) {
+    throw new ConfigError(`${name} entry ${item} is not an origin: e.g. https://app.example.com (no path)`);
+  }
+  return item;
+}
+
+function override(item: string, name: string): string {
+  const [email, username, extra] = item.split("=").map((part) => part.trim());
+  if (!email?.includes("@") || !username || extra !== undefined || !USERNAME_PATTERN.test(username)) {
+    throw new ConfigError(`${name} entry "${item}" is invalid: expected email=username`);
+  }
+  return `${email.toLowerCase()}=${username}`;
+}
+
+/** Every setting of the gateway. Order is the order of docs/CONFIGURATION.md. */
+export const SETTINGS = {
+  DESKTOP_JWT_SECRET: secret("(required)", "HS256 secret shared with the web app that mints desktop tokens."),
+  BRIDGE_TOKEN: secret("(required)", "Service secret of the bridge endpoints; the bridge's BRIDGE_TOKEN."),
+  DESKTOP_JWT_ISSUER: text(undefined, "(not checked)", "When set, tokens must carry this `iss`."),
+  DESKTOP_JWT_EXPIRY_DAYS: decimal(DEFAULT_DESKTOP_JWT_EXPIRY_DAYS, "days", "Lifetime of minted desktop tokens.", {
+    min: 0.0001,
+  }),
+  DESKTOP_JWT_REFRESH_GRACE_DAYS: decimal(
+    DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS,
+    "days",
+    "How long after expiry a token may still be refreshed.",
+    { min: 0 },
+  ),
+  DESKTOP_URL_SCHEME: text(
+    DEFAULT_DESKTOP_URL_SCHEME,
+    DEFAULT_DESKTOP_URL_SCHEME,
+    "The desktop app's sign-in redirect scheme.",
+  ),
+  HEARTBEAT_INTERVAL_SECONDS: decimal(
+    DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+    "seconds",
+    "Legacy: the server's ping interval. v2: the client's ping interval (sent in auth_ok).",
+    { min: 0.01 },
+  ),
+  HEARTBEAT_TIMEOUT_MISSED: integer(
+    DEFAULT_HEARTBEAT_TIMEOUT_MISSED,
+    "count",
+    "Missed heartbeats before a socket is closed.",
+    { min: 1 },
+  ),
+  MAX_CONNECTIONS_PER_USER: integer(
+    DEFAULT_MAX_CONNECTIONS_PER_USER,
+    "count",
+    "Sockets per user, all devices and both protocols.",
+    { min: 1 },
+  ),
+  UNACKED_NOTIFICATIONS_PER_SOCKET: integer(
+    DEFAULT_UNACKED_NOTIFICATIONS_PER_SOCKET,
+    "count",
+    "v2: live notifications a socket may hold unacknowledged; one more closes it with 4413 and it resumes with `since`. Bounds what a client that stops reading makes the gateway buffer.",
+    { min: 1 },
+  ),
+  AUTH_TIMEOUT_SECONDS: decimal(DEFAULT_AUTH_TIMEOUT_SECONDS, "seconds", "Time for a legacy client's first frame.", {
+    min: 0.01,
+  }),
+  LEGACY_LOBBY_SHARDS: integer(
+    DEFAULT_LEGACY_LOBBY_SHARDS,
+    "count",
+    "Lobby objects holding legacy sockets, picked by a hash of the client address. A user's sockets in k shards cost k calls per dispatch; safe to change (a socket keeps its shard).",
+    { min: 1, max: MAX_LEGACY_LOBBY_SHARDS },
+  ),
+  DISPATCH_BODY_LIMIT_BYTES: integer(DEFAULT_DISPATCH_BODY_LIMIT_BYTES, "bytes", "Largest dispatch body (413 above).", {
+    min: 1024,
+  }),
+  API_BODY_LIMIT_BYTES: integer(DEFAULT_API_BODY_LIMIT_BYTES, "bytes", "Largest inbox API body (413 above).", {
+    min: 1024,
+  }),
+  WS_FRAME_LIMIT_BYTES: integer(DEFAULT_WS_FRAME_LIMIT_BYTES, "bytes", "Largest client frame (close 1009 above).", {
+    min: 1024,
+  }),
+  INBOX_LIMIT: integer(DEFAULT_INBOX_LIMIT, "count", "Notifications kept per user; older ones are pruned.", {
+    min: 1,
+  }),
+  INBOX_REMEMBERED_IDS: integer(
+    DEFAULT_INBOX_REMEMBERED_IDS,
+    "count",
+    "Ids of pruned or deleted notifications remembered, so a late retry stays a duplicate.",
+    { min: 0 },
+  ),
+  AGENT_REQUEST_TIMEOUT_MS: integer(
+    DEFAULT_AGENT_REQUEST_TIMEOUT_MS,
+    "ms",
+    "Wait for the bridge's answer to a scripts request (504 after).",
+    { min: 10 },
+  ),
+  IMAGE_MAX_BYTES: integer(
+    DEFAULT_IMAGE_MAX_BYTES,
+    "bytes",
+    "Largest chart PNG upload; the bridge's IMAGE_MAX_BYTES must not be larger.",
+    { min: 1024 },
+  ),
+  IMAGE_URL_TTL_SECONDS: integer(DEFAULT_IMAGE_URL_TTL_SECONDS, "seconds", "Lifetime of signed image links.", {
+    min: 1,
+  }),
+  AUTH_FAILURES_PER_ADDRESS: integer(
+    DEFAULT_AUTH_FAILURES_PER_ADDRESS,
+    "count",
+    "Failed sign-ins and token presentations one client address may make per window before 429; 0 turns the limit off.",
+    { min: 0 },
+  ),
+  AUTH_FAILURE_WINDOW_SECONDS: decimal(
+    DEFAULT_AUTH_FAILURE_WINDOW_SECONDS,
+    "seconds",
+    "The window of AUTH_FAILURES_PER_ADDRESS, from the first failure.",
+    { min: 0.01 },
+  ),
+  DISPATCH_RATE_PER_USER_PER_MINUTE: integer(
+    DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE,
+    "per minute",
+    "Dispatches one user may receive per minute (bursts up to the same number); above it 429 with Retry-After; 0 turns the limit off. Repeated ids are never limited.",
+    { min: 0 },
+  ),
+  ALLOWED_ORIGINS: list(
+    [],
+    "(none)",
+    "Browser origins besides the gateway's own that may call the API and open sockets; other browser origins get 403. Clients that send no Origin are not affected.",
+    origin,
+  ),
+  NOTIFICATION_TITLE_MAX_CHARS: integer(
+    NOTIFICATION_TITLE_MAX_CHARS,
+    "characters",
+    "Longest title, at most the contract's limit; longer ones get 400 naming the setting. Set the bridge's to the same so callers are refused before anything is spooled.",
+    { min: 1, max: NOTIFICATION_TITLE_MAX_CHARS },
+  ),
+  NOTIFICATION_MESSAGE_MAX_CHARS: integer(
+    NOTIFICATION_MESSAGE_MAX_CHARS,
+    "characters",
+    "Longest message, at most the contract's limit; same rules as the title.",
+    { min: 1, max: NOTIFICATION_MESSAGE_MAX_CHARS },
+  ),
+  LOG_LEVEL: oneOf<LogLevel>(["debug", "info", "warn", "error"], DEFAULT_LOG_LEVEL, "Per-message lines only at debug."),
+  OIDC_ISSUER: text(
+    DEFAULT_OIDC_ISSUER,
+    DEFAULT_OIDC_ISSUER,
+    "OpenID provider (https; http only on loopback).",
+    providerUrl,
+  ),
+  OIDC_CLIENT_ID: text(undefined, "(SSO off)", "The gateway's client id at the provider; setting it turns SSO on."),
+  OIDC_CLIENT_SECRET: secret(
+    "(public client)",
+    "Client secret, sent as client_secret_post; leave unset for a public client.",
+    1,
+  ),
+  ALLOWED_EMAIL_DOMAINS: list(
+    [],
+    "(none)",
+    "Email domains allowed to sign in; required when OIDC or Access is on (the gateway refuses to start otherwise).",
+    (item) => item.toLowerCase(),
+  ),
+  USERNAME_MAPPING: oneOf<UsernameMapping>(
+    ["local-part", "explicit"],
+    DEFAULT_USERNAME_MAPPING,
+    "local-part: alice@example.com signs in as alice; explicit: only USERNAME_OVERRIDES.",
+  ),
+  USERNAME_OVERRIDES: list([], "(none)", "email=username pairs, checked before the mapping.", override),
+  SESSION_SECRET: secret(
+    "(derived from DESKTOP_JWT_SECRET)",
+    "Secret of browser sessions and CSRF tokens; unset, it is derived from DESKTOP_JWT_SECRET with HKDF.",
+  ),
+  SESSION_MAX_AGE_SECONDS: integer(DEFAULT_SESSION_MAX_AGE_SECONDS, "seconds", "Browser session lifetime.", {
+    min: 60,
+  }),
+  ACCESS_TEAM_DOMAIN: text(
+    undefined,
+    "(Access off)",
+    "Cloudflare Access team, e.g. https://acme.cloudflareaccess.com; set together with ACCESS_AUDIENCE.",
+    (raw, name) => providerUrl(raw.includes("://") ? raw : `https://${raw}`, name),
+  ),
+  ACCESS_AUDIENCE: text(undefined, "(Access off)", "The Access application's AUD tag."),
+  DEV_SIGNIN_ENABLED: flag("Development sign-in, localhost only. Never in production; `npm start` turns it on."),
+  OAUTH_REDIRECT_URIS: list(
+    DEFAULT_OAUTH_REDIRECT_URIS,
+    DEFAULT_OAUTH_REDIRECT_URIS.join(","),
+    "Exact redirect URIs the OAuth server accepts (Raycast's three forms by default).",
+  ),
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS: integer(
+    DEFAULT_OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+    "seconds",
+    "Lifetime of OAuth access tokens.",
+    { min: 1 },
+  ),
+  OAUTH_REFRESH_TOKEN_TTL_DAYS: decimal(
+    DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS,
+    "days",
+    "A refresh token unused this long expires.",
+    { min: 0.0001 },
+  ),
+  OAUTH_CODE_TTL_SECONDS: integer(DEFAULT_OAUTH_CODE_TTL_SECONDS, "seconds", "Authorization code lifetime.", {
+    min: 1,
+    max: MAX_OAUTH_CODE_TTL_SECONDS,
+  }),
+} as const satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof SETTINGS;
+type SettingValue<N extends SettingName> = ReturnType<(typeof SETTINGS)[N]["parse"]> | (typeof SETTINGS)[N]["default"];
+
+/** The settings as the runtime hands them over: every one a string, any of them unset. */
+export type SettingsEnv = { readonly [N in SettingName]?: string };
+
+/** One setting's value: its default when unset or blank, else its parsed value. Secrets are not trimmed. */
+export function readSetting<N extends SettingName>(env: SettingsEnv, name: N): SettingValue<N> {
+  const setting: Setting<unknown> = SETTINGS[name];
+  const raw = setting.secret ? env[name] : env[name]?.trim();
+  if (raw === undefined || raw === "") return setting.default as SettingValue<N>;
+  return setting.parse(raw, name) as SettingValue<N>;
+}
+
+function requiredSecret(env: SettingsEnv, name: "DESKTOP_JWT_SECRET" | "BRIDGE_TOKEN"): string {
+  const value = readSetting(env, name);
+  if (!value) {
+    throw new ConfigError(
+      `${name} is not set: put it in .dev.vars for local runs (npm start writes one) or run \`npx wrangler secret put ${name}\``,
+    );
+  }
+  return value;
+}
 
 export interface Config {
   readonly jwtSecret: string;
@@ -135,109 +524,49 @@ export interface Config {
   readonly oauthCodeTtlSeconds: number;
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-const parsed = new WeakMap<Env, Config>();
+const parsed = new WeakMap<object, Config>();
 
 /** Parses the environment once per isolate into a frozen object; throws a message naming the fix. */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: SettingsEnv): Config {
   const cached = parsed.get(env);
   if (cached) return cached;
+  const read = <N extends SettingName>(name: N) => readSetting(env, name);
   const config = Object.freeze<Config>({
-    jwtSecret: secret(env, "DESKTOP_JWT_SECRET"),
-    jwtIssuer: env.DESKTOP_JWT_ISSUER?.trim() || undefined,
-    jwtExpiryDays: number(env, "DESKTOP_JWT_EXPIRY_DAYS", DEFAULT_DESKTOP_JWT_EXPIRY_DAYS, { min: 0.0001 }),
-    jwtRefreshGraceDays: number(env, "DESKTOP_JWT_REFRESH_GRACE_DAYS", DEFAULT_DESKTOP_JWT_REFRESH_GRACE_DAYS, {
-      min: 0,
-    }),
-    desktopUrlScheme: env.DESKTOP_URL_SCHEME?.trim() || DEFAULT_DESKTOP_URL_SCHEME,
-    bridgeToken: secret(env, "BRIDGE_TOKEN"),
-    // Fractions are allowed so tests can run heartbeats in milliseconds.
-    heartbeatIntervalMs:
-      number(env, "HEARTBEAT_INTERVAL_SECONDS", DEFAULT_HEARTBEAT_INTERVAL_SECONDS, { min: 0.01 }) * 1000,
-    heartbeatTimeoutMissed: number(env, "HEARTBEAT_TIMEOUT_MISSED", DEFAULT_HEARTBEAT_TIMEOUT_MISSED, {
-      min: 1,
-      integer: true,
-    }),
-    maxConnectionsPerUser: number(env, "MAX_CONNECTIONS_PER_USER", DEFAULT_MAX_CONNECTIONS_PER_USER, {
-      min: 1,
-      integer: true,
-    }),
-    unackedNotificationsPerSocket: number(
-      env,
-      "UNACKED_NOTIFICATIONS_PER_SOCKET",
-      DEFAULT_UNACKED_NOTIFICATIONS_PER_SOCKET,
-      { min: 1, integer: true },
-    ),
-    authTimeoutMs: number(env, "AUTH_TIMEOUT_SECONDS", DEFAULT_AUTH_TIMEOUT_SECONDS, { min: 0.01 }) * 1000,
-    legacyLobbyShards: number(env, "LEGACY_LOBBY_SHARDS", DEFAULT_LEGACY_LOBBY_SHARDS, {
-      min: 1,
-      max: 1024,
-      integer: true,
-    }),
-    dispatchBodyLimitBytes: number(env, "DISPATCH_BODY_LIMIT_BYTES", DEFAULT_DISPATCH_BODY_LIMIT_BYTES, {
-      min: 1024,
-      integer: true,
-    }),
-    wsFrameLimitBytes: number(env, "WS_FRAME_LIMIT_BYTES", DEFAULT_WS_FRAME_LIMIT_BYTES, {
-      min: 1024,
-      integer: true,
-    }),
-    agentRequestTimeoutMs: number(env, "AGENT_REQUEST_TIMEOUT_MS", DEFAULT_AGENT_REQUEST_TIMEOUT_MS, {
-      min: 10,
-      integer: true,
-    }),
-    imageMaxBytes: number(env, "IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES, { min: 1024, integer: true }),
-    imageUrlTtlSeconds: number(env, "IMAGE_URL_TTL_SECONDS", DEFAULT_IMAGE_URL_TTL_SECONDS, { min: 1, integer: true }),
-    inboxLimit: number(env, "INBOX_LIMIT", DEFAULT_INBOX_LIMIT, { min: 1, integer: true }),
-    inboxRememberedIds: number(env, "INBOX_REMEMBERED_IDS", DEFAULT_INBOX_REMEMBERED_IDS, { min: 0, integer: true }),
-    apiBodyLimitBytes: number(env, "API_BODY_LIMIT_BYTES", DEFAULT_API_BODY_LIMIT_BYTES, { min: 1024, integer: true }),
+    jwtSecret: requiredSecret(env, "DESKTOP_JWT_SECRET"),
+    jwtIssuer: read("DESKTOP_JWT_ISSUER"),
+    jwtExpiryDays: read("DESKTOP_JWT_EXPIRY_DAYS"),
+    jwtRefreshGraceDays: read("DESKTOP_JWT_REFRESH_GRACE_DAYS"),
+    desktopUrlScheme: read("DESKTOP_URL_SCHEME"),
+    bridgeToken: requiredSecret(env, "BRIDGE_TOKEN"),
+    heartbeatIntervalMs: read("HEARTBEAT_INTERVAL_SECONDS") * 1000,
+    heartbeatTimeoutMissed: read("HEARTBEAT_TIMEOUT_MISSED"),
+    maxConnectionsPerUser: read("MAX_CONNECTIONS_PER_USER"),
+    unackedNotificationsPerSocket: read("UNACKED_NOTIFICATIONS_PER_SOCKET"),
+    authTimeoutMs: read("AUTH_TIMEOUT_SECONDS") * 1000,
+    legacyLobbyShards: read("LEGACY_LOBBY_SHARDS"),
+    dispatchBodyLimitBytes: read("DISPATCH_BODY_LIMIT_BYTES"),
+    wsFrameLimitBytes: read("WS_FRAME_LIMIT_BYTES"),
+    agentRequestTimeoutMs: read("AGENT_REQUEST_TIMEOUT_MS"),
+    imageMaxBytes: read("IMAGE_MAX_BYTES"),
+    imageUrlTtlSeconds: read("IMAGE_URL_TTL_SECONDS"),
+    inboxLimit: read("INBOX_LIMIT"),
+    inboxRememberedIds: read("INBOX_REMEMBERED_IDS"),
+    apiBodyLimitBytes: read("API_BODY_LIMIT_BYTES"),
     inboxPageSize: DEFAULT_INBOX_PAGE_SIZE,
-    allowedOrigins: origins(env.ALLOWED_ORIGINS),
+    allowedOrigins: read("ALLOWED_ORIGINS"),
     notificationText: {
-      titleMaxChars: number(env, "NOTIFICATION_TITLE_MAX_CHARS", NOTIFICATION_TITLE_MAX_CHARS, {
-        min: 1,
-        max: NOTIFICATION_TITLE_MAX_CHARS,
-        integer: true,
-      }),
-      messageMaxChars: number(env, "NOTIFICATION_MESSAGE_MAX_CHARS", NOTIFICATION_MESSAGE_MAX_CHARS, {
-        min: 1,
-        max: NOTIFICATION_MESSAGE_MAX_CHARS,
-        integer: true,
-      }),
+      titleMaxChars: read("NOTIFICATION_TITLE_MAX_CHARS"),
+      messageMaxChars: read("NOTIFICATION_MESSAGE_MAX_CHARS"),
     },
-    dispatchRatePerUserPerMinute: number(
-      env,
-      "DISPATCH_RATE_PER_USER_PER_MINUTE",
-      DEFAULT_DISPATCH_RATE_PER_USER_PER_MINUTE,
-      {
-        min: 0,
-        integer: true,
-      },
-    ),
-    authFailuresPerAddress: number(env, "AUTH_FAILURES_PER_ADDRESS", DEFAULT_AUTH_FAILURES_PER_ADDRESS, {
-      min: 0,
-      integer: true,
-    }),
-    // Fractions are allowed so tests can run a window in milliseconds.
-    authFailureWindowMs:
-      number(env, "AUTH_FAILURE_WINDOW_SECONDS", DEFAULT_AUTH_FAILURE_WINDOW_SECONDS, { min: 0.01 }) * 1000,
-    logLevel: logLevel(env.LOG_LEVEL),
+    dispatchRatePerUserPerMinute: read("DISPATCH_RATE_PER_USER_PER_MINUTE"),
+    authFailuresPerAddress: read("AUTH_FAILURES_PER_ADDRESS"),
+    authFailureWindowMs: read("AUTH_FAILURE_WINDOW_SECONDS") * 1000,
+    logLevel: read("LOG_LEVEL"),
     ...signInSettings(env),
-    oauthRedirectUris: list(env.OAUTH_REDIRECT_URIS) ?? DEFAULT_OAUTH_REDIRECT_URIS,
-    oauthAccessTokenTtlSeconds: number(env, "OAUTH_ACCESS_TOKEN_TTL_SECONDS", DEFAULT_OAUTH_ACCESS_TOKEN_TTL_SECONDS, {
-      min: 1,
-      integer: true,
-    }),
-    oauthRefreshTokenTtlSeconds:
-      number(env, "OAUTH_REFRESH_TOKEN_TTL_DAYS", DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS, { min: 0.0001 }) * 86_400,
-    oauthCodeTtlSeconds: number(env, "OAUTH_CODE_TTL_SECONDS", DEFAULT_OAUTH_CODE_TTL_SECONDS, {
-      min: 1,
-      max: MAX_OAUTH_CODE_TTL_SECONDS,
-      integer: true,
-    }),
+    oauthRedirectUris: read("OAUTH_REDIRECT_URIS"),
+    oauthAccessTokenTtlSeconds: read("OAUTH_ACCESS_TOKEN_TTL_SECONDS"),
+    oauthRefreshTokenTtlSeconds: read("OAUTH_REFRESH_TOKEN_TTL_DAYS") * 86_400,
+    oauthCodeTtlSeconds: read("OAUTH_CODE_TTL_SECONDS"),
   });
   parsed.set(env, config);
   return config;
@@ -255,149 +584,40 @@ type SignInSettings = Pick<
   | "devSignInEnabled"
 >;
 
-function signInSettings(env: Env): SignInSettings {
-  const clientId = env.OIDC_CLIENT_ID?.trim();
+/** The sign-in settings, which are checked together (a provider needs allowed domains). */
+function signInSettings(env: SettingsEnv): SignInSettings {
+  const clientId = readSetting(env, "OIDC_CLIENT_ID");
+  // The issuer is only checked when SSO is on.
   const oidc = clientId
     ? {
-        issuer: providerUrl("OIDC_ISSUER", env.OIDC_ISSUER?.trim() || DEFAULT_OIDC_ISSUER),
+        issuer: readSetting(env, "OIDC_ISSUER"),
         clientId,
-        clientSecret: env.OIDC_CLIENT_SECRET || undefined,
+        clientSecret: readSetting(env, "OIDC_CLIENT_SECRET"),
       }
     : undefined;
-  const teamDomain = env.ACCESS_TEAM_DOMAIN?.trim();
-  const audience = env.ACCESS_AUDIENCE?.trim();
-  if (Boolean(teamDomain) !== Boolean(audience)) {
+  if (Boolean(env.ACCESS_TEAM_DOMAIN?.trim()) !== Boolean(env.ACCESS_AUDIENCE?.trim())) {
     throw new ConfigError("ACCESS_TEAM_DOMAIN and ACCESS_AUDIENCE must be set together (Cloudflare Access)");
   }
-  const access =
-    teamDomain && audience
-      ? {
-          teamDomain: providerUrl(
-            "ACCESS_TEAM_DOMAIN",
-            teamDomain.includes("://") ? teamDomain : `https://${teamDomain}`,
-          ),
-          audience,
-        }
-      : undefined;
-  const allowedEmailDomains = (list(env.ALLOWED_EMAIL_DOMAINS) ?? []).map((domain) => domain.toLowerCase());
+  const teamDomain = readSetting(env, "ACCESS_TEAM_DOMAIN");
+  const audience = readSetting(env, "ACCESS_AUDIENCE");
+  const access = teamDomain && audience ? { teamDomain, audience } : undefined;
+  const allowedEmailDomains = readSetting(env, "ALLOWED_EMAIL_DOMAINS");
   const usernameOverrides = new Map<string, string>();
-  for (const pair of list(env.USERNAME_OVERRIDES) ?? []) {
-    const [email, username, extra] = pair.split("=").map((part) => part.trim());
-    if (!email?.includes("@") || !username || extra !== undefined || !USERNAME_PATTERN.test(username)) {
-      throw new ConfigError(`USERNAME_OVERRIDES entry "${pair}" is invalid: expected email=username`);
-    }
-    usernameOverrides.set(email.toLowerCase(), username);
-  }
-  const mapping = env.USERNAME_MAPPING?.trim() || DEFAULT_USERNAME_MAPPING;
-  if (mapping !== "local-part" && mapping !== "explicit") {
-    throw new ConfigError(`USERNAME_MAPPING=${mapping} is invalid: expected local-part or explicit`);
+  for (const pair of readSetting(env, "USERNAME_OVERRIDES")) {
+    const [email = "", username = ""] = pair.split("=");
+    usernameOverrides.set(email, username);
   }
   if ((oidc || access) && allowedEmailDomains.length === 0) {
     throw new ConfigError("ALLOWED_EMAIL_DOMAINS is empty: name the email domains that may sign in (e.g. example.com)");
-  }
-  const sessionSecret = env.SESSION_SECRET || undefined;
-  if (sessionSecret !== undefined && sessionSecret.length < MIN_SECRET_CHARS) {
-    throw new ConfigError(
-      `SESSION_SECRET is shorter than ${MIN_SECRET_CHARS} characters: use \`openssl rand -hex 32\``,
-    );
   }
   return {
     oidc,
     access,
     allowedEmailDomains,
-    usernameMapping: mapping,
+    usernameMapping: readSetting(env, "USERNAME_MAPPING"),
     usernameOverrides,
-    sessionSecret,
-    sessionMaxAgeSeconds: number(env, "SESSION_MAX_AGE_SECONDS", DEFAULT_SESSION_MAX_AGE_SECONDS, {
-      min: 60,
-      integer: true,
-    }),
-    devSignInEnabled: flag(env, "DEV_SIGNIN_ENABLED"),
+    sessionSecret: readSetting(env, "SESSION_SECRET"),
+    sessionMaxAgeSeconds: readSetting(env, "SESSION_MAX_AGE_SECONDS"),
+    devSignInEnabled: readSetting(env, "DEV_SIGNIN_ENABLED"),
   };
-}
-
-/** Providers are reached over https; plain http only on loopback (tests, local providers). */
-function providerUrl(name: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name}=${raw} is not a URL`);
-  }
-  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost";
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new ConfigError(`${name}=${raw} must be an https URL`);
-  }
-  return raw.replace(/\/+$/, "");
-}
-
-/** A comma-separated setting; undefined when unset or blank. */
-function list(raw: string | undefined): string[] | undefined {
-  const items = raw
-    ?.split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
-  return items && items.length > 0 ? items : undefined;
-}
-
-function flag(env: Env, name: "DEV_SIGNIN_ENABLED"): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === "" || raw === "false" || raw === "0") return false;
-  if (raw === "true" || raw === "1") return true;
-  throw new ConfigError(`${name}=${raw} is invalid: expected true or false`);
-}
-
-function secret(env: Env, name: "DESKTOP_JWT_SECRET" | "BRIDGE_TOKEN"): string {
-  const value = env[name];
-  if (!value) {
-    throw new ConfigError(
-      `${name} is not set: put it in .dev.vars for local runs (npm start writes one) or run \`npx wrangler secret put ${name}\``,
-    );
-  }
-  if (value.length < MIN_SECRET_CHARS) {
-    throw new ConfigError(`${name} is shorter than ${MIN_SECRET_CHARS} characters: use \`openssl rand -hex 32\``);
-  }
-  return value;
-}
-
-function number(
-  env: Env,
-  name: keyof Env,
-  fallback: number,
-  { min, max = Infinity, integer = false }: { min: number; max?: number; integer?: boolean },
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new ConfigError(
-      `${name}=${String(raw)} is invalid: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}`,
-    );
-  }
-  return value;
-}
-
-function origins(raw: string | undefined): string[] {
-  const list = (raw ?? "")
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  for (const origin of list) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || parsed.origin !== origin) {
-      throw new ConfigError(`ALLOWED_ORIGINS entry ${origin} is not an origin: e.g. https://app.example.com (no path)`);
-    }
-  }
-  return list;
-}
-
-function logLevel(raw: string | undefined): LogLevel {
-  const value = raw?.trim() || DEFAULT_LOG_LEVEL;
-  if (value === "debug" || value === "info" || value === "warn" || value === "error") return value;
-  throw new ConfigError(`LOG_LEVEL=${value} is invalid: expected debug, info, warn or error`);
 }

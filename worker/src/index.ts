@@ -20,7 +20,7 @@ import { handleScriptsList, handleScriptsRun } from "./handlers/scripts.js";
 import { handleNotificationsSocket } from "./handlers/notifications-socket.js";
 import { ensureSocketOrigin, handlePreflight, withCorsHeaders } from "./http/cors.js";
 import { createLogger, errorMessage } from "./log.js";
-import { ensureBridgeToken, ensureUserToken } from "./http/middleware.js";
+import { ensureBridgeToken, ensureUserToken } from "./http/preconditions.js";
 import {
   handleDesktopAuthorize,
   handleDesktopLinkPage,

@@ -1,7 +1,8 @@
+// Failed-attempt limits per client address: count failures, refuse with 429 while an address is over the limit.
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../http/errors.js";
-import { addressLimiter } from "../objects/address-limiter/address-limiter.js";
+import { addressLimiter } from "../objects/stubs.js";
 
 /** Cloudflare's header with the client's address; workerd sets it locally too. */
 export const CLIENT_ADDRESS_HEADER = "CF-Connecting-IP";

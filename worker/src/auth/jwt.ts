@@ -1,3 +1,4 @@
+// Signing and verifying tokens (desktop JWTs, session cookies, provider ID tokens); no policy about who may call.
 import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
 import { SignJWT, createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import type { Config } from "../config.js";

@@ -1,8 +1,9 @@
+// Who is calling: turns a presented user token into a username (signature, revocation, failed-attempt limits).
 import { InvalidTokenError, verifyDesktopToken } from "./jwt.js";
 import { limitedAttempt } from "./address-limits.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { userAccount } from "../objects/user-account/user-account.js";
+import { userAccount } from "../objects/stubs.js";
 
 export { InvalidTokenError };
 

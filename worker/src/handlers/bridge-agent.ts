@@ -1,5 +1,5 @@
 import type { IRequest } from "itty-router";
-import { bridgeAgent } from "../objects/bridge-agent/bridge-agent.js";
+import { bridgeAgent } from "../objects/stubs.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../http/errors.js";
 

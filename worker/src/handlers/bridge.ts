@@ -16,11 +16,11 @@ import {
 import type { IRequest } from "itty-router";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
-import { connectionRegistry } from "../objects/connection-registry/connection-registry.js";
+import { connectionRegistry, userInbox } from "../objects/stubs.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
-import { readJsonBody } from "../http/middleware.js";
-import { userInbox, type DispatchOutcome } from "../objects/user-inbox/user-inbox.js";
+import { readJsonBody } from "../http/body.js";
+import type { DispatchOutcome } from "../objects/user-inbox/dispatch.js";
 
 const UserParams = z.object({ user: Username });
 /** Stored, but a lobby shard could not be reached: a retry (a duplicate) delivers it to the legacy sockets. */

@@ -12,7 +12,8 @@ import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, json } from "../http/errors.js";
 import { getUserImage, putUserImage, signImageUrl, verifyImageSignature } from "../images/image-store.js";
-import { ensureUserToken, readBodyBytes, readJsonBody, type UserRequest } from "../http/middleware.js";
+import { readBodyBytes, readJsonBody } from "../http/body.js";
+import { ensureUserToken, type UserRequest } from "../http/preconditions.js";
 
 /** A list of up to 100 names. */
 const SIGN_BODY_LIMIT_BYTES = 16_384;

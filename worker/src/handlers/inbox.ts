@@ -8,8 +8,9 @@ import {
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
-import { readJsonBody, type UserRequest } from "../http/middleware.js";
-import { userInbox } from "../objects/user-inbox/user-inbox.js";
+import { readJsonBody } from "../http/body.js";
+import type { UserRequest } from "../http/preconditions.js";
+import { userInbox } from "../objects/stubs.js";
 
 /** `GET /api/notifications?since=&before=&limit=`: newest first, with cursor and unread count. */
 export async function handleNotificationsList(request: UserRequest, env: Env): Promise<Response> {

@@ -3,10 +3,11 @@ import { clientAddress } from "../auth/address-limits.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../http/errors.js";
-import { LOBBY_HEADERS, legacyLobby, lobbyShardFor } from "../objects/legacy-lobby/legacy-lobby.js";
-import { bearerToken } from "../http/middleware.js";
+import { LOBBY_HEADERS, lobbyShardFor } from "../objects/legacy-lobby/legacy-lobby.js";
+import { legacyLobby, userInbox } from "../objects/stubs.js";
+import { bearerToken } from "../http/preconditions.js";
 import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
-import { CONNECT_HEADERS, userInbox } from "../objects/user-inbox/user-inbox.js";
+import { CONNECT_HEADERS } from "../objects/user-inbox/user-inbox.js";
 
 /**
  * `GET /ws/notifications`. With `Authorization: Bearer` it is a v2 socket:

@@ -1,8 +1,10 @@
 import { ERRORS, SCRIPT_NAME_PATTERN, errorBodyWith } from "@analyst-notifications/schemas";
-import { bridgeAgent, type AgentResult } from "../objects/bridge-agent/bridge-agent.js";
+import type { AgentResult } from "../objects/bridge-agent/bridge-agent.js";
+import { bridgeAgent } from "../objects/stubs.js";
 import type { Env } from "../env.js";
 import { ApiError, json } from "../http/errors.js";
-import { readJsonBody, type UserRequest } from "../http/middleware.js";
+import { readJsonBody } from "../http/body.js";
+import type { UserRequest } from "../http/preconditions.js";
 
 /** Small JSON bodies: `{"name":"x.py"}`. */
 const SCRIPT_RUN_BODY_LIMIT_BYTES = 4_096;

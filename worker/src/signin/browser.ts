@@ -3,7 +3,7 @@ import { clientAddress, limitedAttempt } from "../auth/address-limits.js";
 import { DEFAULT_FORM_BODY_LIMIT_BYTES } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError } from "../http/errors.js";
-import { readTextBody } from "../http/middleware.js";
+import { readTextBody } from "../http/body.js";
 import { errorPage } from "./pages.js";
 
 type Handler = (request: IRequest, env: Env) => Promise<Response>;

@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import { ApiError, ERRORS } from "../http/errors.js";
-import { secretsEqual } from "../http/middleware.js";
+import { secretsEqual } from "../http/preconditions.js";
 import { hmacBase64Url } from "./crypto.js";
 import { sessionKeys, type BrowserSession } from "./session.js";
 

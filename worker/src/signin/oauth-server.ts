@@ -22,8 +22,9 @@ import {
   ensureAddressNotLimited,
   recordAuthFailure,
 } from "../auth/address-limits.js";
-import { readTextBody } from "../http/middleware.js";
-import { userAccount, type GrantResult } from "../objects/user-account/user-account.js";
+import { readTextBody } from "../http/body.js";
+import type { GrantResult } from "../objects/user-account/user-account.js";
+import { userAccount } from "../objects/stubs.js";
 import { readForm, redirect, withHtmlErrors } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, csrfToken, ensureCsrf } from "./csrf.js";

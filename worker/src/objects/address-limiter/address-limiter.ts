@@ -33,7 +33,3 @@ export class AddressLimiter extends DurableObject<Env> {
     return { failures: this.failures, limitedUntil };
   }
 }
-
-export function addressLimiter(env: Env, address: string): DurableObjectStub<AddressLimiter> {
-  return env.ADDRESS_LIMITER.getByName(address);
-}

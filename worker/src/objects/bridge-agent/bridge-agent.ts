@@ -142,8 +142,3 @@ export class BridgeAgent extends DurableObject<Env> {
     return this.ctx.getWebSockets(AGENT_TAG).find((ws) => ws.readyState === WebSocket.OPEN);
   }
 }
-
-/** The single agent object. */
-export function bridgeAgent(env: Env): DurableObjectStub<BridgeAgent> {
-  return env.BRIDGE_AGENT.getByName("global");
-}

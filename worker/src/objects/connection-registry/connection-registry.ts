@@ -45,8 +45,3 @@ export class ConnectionRegistry extends DurableObject<Env> {
     return { status: "ok", connections, users };
   }
 }
-
-/** The single registry instance. */
-export function connectionRegistry(env: Env): DurableObjectStub<ConnectionRegistry> {
-  return env.CONNECTION_REGISTRY.getByName("global");
-}

@@ -8,7 +8,7 @@ import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { readLobbyAttachment, type LobbyAttachment } from "../../sockets/attachment.js";
 import { closeQuietly, echoCloseCode, frameTooLarge, isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
 import { InvalidTokenError, authenticateToken } from "../../auth/user-token.js";
-import { userInbox } from "../user-inbox/user-inbox.js";
+import { userInbox } from "../stubs.js";
 
 /** Headers the worker sets when it hands a legacy socket to a lobby shard (never taken from clients). */
 export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobby-Shard" } as const;
@@ -392,9 +392,4 @@ export function lobbyShardFor(address: string, shards: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < address.length; i++) hash = Math.imul(hash ^ address.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % shards;
-}
-
-/** Shard `shard` of the legacy lobby. */
-export function legacyLobby(env: Env, shard: number): DurableObjectStub<LegacyLobby> {
-  return env.LEGACY_LOBBY.getByName(String(shard));
 }

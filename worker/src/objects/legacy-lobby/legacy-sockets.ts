@@ -1,6 +1,6 @@
 import type { Env } from "../../env.js";
 import type { Admission } from "../user-inbox/admission.js";
-import { legacyLobby } from "./legacy-lobby.js";
+import { legacyLobby } from "../stubs.js";
 import { errorMessage, type Logger } from "../../log.js";
 
 /** A lobby shard's answer to `deliver`. */

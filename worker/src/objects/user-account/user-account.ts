@@ -226,8 +226,3 @@ export class UserAccount extends DurableObject<Env> {
 function invalidGrant(description: string): GrantResult {
   return { ok: false, error: "invalid_grant", description };
 }
-
-/** The object of one user. */
-export function userAccount(env: Env, username: string): DurableObjectStub<UserAccount> {
-  return env.USER_ACCOUNT.getByName(username);
-}

@@ -1,6 +1,6 @@
 import type { Env } from "../../env.js";
 import { errorMessage, type Logger } from "../../log.js";
-import { connectionRegistry } from "../connection-registry/connection-registry.js";
+import { connectionRegistry } from "../stubs.js";
 import type { InboxStore } from "./inbox-store.js";
 
 /**

@@ -239,8 +239,3 @@ export class UserInbox extends DurableObject<Env> {
     return this.ctx.id.name ?? "";
   }
 }
-
-/** The object of one user. */
-export function userInbox(env: Env, username: string): DurableObjectStub<UserInbox> {
-  return env.USER_INBOX.getByName(username);
-}

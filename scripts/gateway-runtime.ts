@@ -1,0 +1,95 @@
+// The worker in a Workers runtime of its own, without wrangler's dev proxy:
+// Miniflare's API over workerd, configured from wrangler.toml (compat date,
+// flags, vars, Durable Objects with SQLite, R2), persisted on disk in the
+// same layout as `wrangler dev`. `npm start`, the e2e tests and the bench all
+// reach it through scripts/gateway-host.ts.
+import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+export const WRANGLER_CONFIG = join(ROOT, "wrangler.toml");
+
+export interface GatewayRuntimeOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Directory of Durable Object and R2 state (`.wrangler/state` for `wrangler dev`'s); none keeps it in memory. */
+  persistDir?: string;
+  /** Secrets and overrides of wrangler.toml's vars. */
+  vars: Record<string, string>;
+  /** workerd's inspector (CPU profiles); off unless given. */
+  inspectorPort?: number;
+  /** Called once if workerd exits on its own (killed, crashed); not on `dispose()`. */
+  onRuntimeExit: () => void;
+}
+
+export interface GatewayRuntime {
+  url: URL;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Bundles the worker as `wrangler deploy` does (esbuild, ES modules, the
+ * workerd/worker/browser conditions) into memory, so the runtime runs what
+ * Cloudflare would.
+ */
+async function bundleWorker(main: string, define: Record<string, string>): Promise<string> {
+  const result = await build({
+    entryPoints: [main],
+    bundle: true,
+    write: false,
+    format: "esm",
+    target: "es2024",
+    conditions: ["workerd", "worker", "browser"],
+    // The runtime's own modules, as wrangler's bundler leaves them.
+    external: ["cloudflare:*"],
+    define: { "process.env.NODE_ENV": '"development"', ...define },
+    logLevel: "error",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+  const config = unstable_readConfig({ config: WRANGLER_CONFIG });
+  const { workerOptions, define, main } = unstable_getMiniflareWorkerOptions(config);
+  if (!main) throw new Error(`${WRANGLER_CONFIG} names no main module`);
+  const script = await bundleWorker(main, define);
+  const plainVars = (workerOptions.bindings ?? {}) as Record<string, unknown>;
+  let disposing = false;
+  const miniflare = new Miniflare({
+    host: options.host,
+    port: options.port,
+    ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
+    log: new Log(LogLevel.WARN),
+    logRequests: false,
+    ...(options.persistDir ? { defaultPersistRoot: join(options.persistDir, "v3") } : {}),
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      stdout.pipe(process.stdout);
+      stderr.pipe(process.stderr);
+      // workerd's stdout ends only when the process is gone.
+      stdout.once("end", () => {
+        if (!disposing) options.onRuntimeExit();
+      });
+    },
+    workers: [
+      {
+        ...workerOptions,
+        name: config.name,
+        bindings: { ...plainVars, ...options.vars },
+        modules: [{ type: "ESModule", path: main, contents: script }],
+      },
+    ],
+  });
+  const url = await miniflare.ready;
+  return {
+    url,
+    dispose: async () => {
+      disposing = true;
+      await miniflare.dispose();
+    },
+  };
+}
