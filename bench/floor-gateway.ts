@@ -1,14 +1,22 @@
-// The floor: the least a legacy gateway can do on this machine. Plain Node
-// `ws`, an HMAC check of the token, in-memory fan-out, no storage, no
-// validation beyond the legacy errors. Measured beside ours as the limit.
-import { createHmac, timingSafeEqual } from "node:crypto";
+// The floors: the least a legacy gateway can do on this machine. Plain Node `ws`, an HMAC check
+// of the token, in-memory fan-out, no validation beyond the legacy errors. With FLOOR_DURABLE_DIR
+// it is the durable floor: the same plus our guarantees (every dispatch in an fsync'd spool with
+// group commit before it is answered, one SQLite row per notification committed before it is
+// delivered) — the limit for our semantics. Measured beside ours.
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { WebSocketServer, type WebSocket } from "ws";
+import { FloorInbox } from "./floor-sqlite.js";
+import { FloorSpool } from "./floor-spool.js";
 
 const secret = process.env.FLOOR_SECRET!;
 const socketPath = process.env.FLOOR_SOCKET!;
+const durableDir = process.env.FLOOR_DURABLE_DIR;
 const sockets = new Map<string, Set<WebSocket>>();
+const spool = durableDir ? await FloorSpool.open(join(durableDir, "spool.log")) : undefined;
+const inbox = durableDir ? new FloorInbox(join(durableDir, "inbox.sqlite")) : undefined;
 
 function verify(token: string): string | undefined {
   const [header, payload, signature] = token.split(".");
@@ -19,6 +27,23 @@ function verify(token: string): string | undefined {
   const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as { sub?: string; exp?: number };
   if (!claims.sub || (claims.exp ?? 0) < Date.now() / 1000) return undefined;
   return claims.sub;
+}
+
+/** Durable: spool (synced) → inbox row (committed) → sockets. Otherwise straight to the sockets. */
+async function deliver(user: string, notification: Record<string, unknown>): Promise<number> {
+  if (spool && inbox) {
+    notification.id ??= randomUUID();
+    notification.timestamp ??= new Date().toISOString();
+    await spool.append(JSON.stringify({ user, notification }));
+    await inbox.insert(String(notification.id), user, JSON.stringify(notification));
+  }
+  const frame = JSON.stringify({ type: "notification", ...notification });
+  let sent = 0;
+  for (const ws of sockets.get(user) ?? []) {
+    ws.send(frame);
+    sent += 1;
+  }
+  return sent;
 }
 
 const http = createServer();
@@ -61,15 +86,15 @@ http.listen(0, "127.0.0.1", () => {
         res.writeHead(400).end(`{"error":"Missing 'user' or 'notification'"}`);
         return;
       }
-      const frame = JSON.stringify({ type: "notification", ...body.notification });
-      let sent = 0;
-      for (const ws of sockets.get(body.user) ?? []) {
-        ws.send(frame);
-        sent += 1;
-      }
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ sent }));
+      deliver(body.user, body.notification).then(
+        (sent) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ sent })),
+        (error: Error) => res.writeHead(503).end(JSON.stringify({ error: error.message })),
+      );
     });
   });
   dispatch.listen(socketPath, () => console.log(`FLOOR_READY ws://127.0.0.1:${port}/ws/notifications`));
 });
-process.on("SIGTERM", () => process.exit(0));
+process.on("SIGTERM", () => {
+  inbox?.close();
+  process.exit(0);
+});

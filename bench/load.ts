@@ -23,6 +23,8 @@ interface Pending {
   expected: number;
   delivered: number;
   lastAt: number;
+  /** Called once every expected socket has it (the sequential shape waits for this). */
+  onComplete?: () => void;
 }
 
 /**
@@ -39,6 +41,8 @@ export class Fleet {
   duplicates = 0;
   deliveries = 0;
   failedConnects = 0;
+  /** Dispatches sent while none of the user's sockets was open: neither delivered nor lost. */
+  unmeasured = 0;
   private readonly tokens = new Map<string, string>();
 
   constructor(
@@ -86,7 +90,9 @@ export class Fleet {
 
   /** Registers a dispatch about to be sent; deliveries are matched by id. */
   expect(id: string, user: string): void {
-    this.pending.set(id, { t0: performance.now(), expected: this.openCount(user), delivered: 0, lastAt: 0 });
+    const expected = this.openCount(user);
+    if (expected === 0) this.unmeasured += 1;
+    this.pending.set(id, { t0: performance.now(), expected, delivered: 0, lastAt: 0 });
   }
 
   onDelivery(id: string): void {
@@ -96,7 +102,23 @@ export class Fleet {
     entry.delivered += 1;
     entry.lastAt = performance.now();
     if (entry.delivered === 1) this.firstLatencies.push(entry.lastAt - entry.t0);
-    if (entry.delivered === entry.expected) this.latencies.push(entry.lastAt - entry.t0);
+    if (entry.delivered === entry.expected) {
+      this.latencies.push(entry.lastAt - entry.t0);
+      entry.onComplete?.();
+    }
+  }
+
+  /** Resolves once dispatch `id` reached every socket it was expected on, or after `timeoutMs`. */
+  complete(id: string, timeoutMs: number): Promise<void> {
+    const entry = this.pending.get(id);
+    if (!entry || entry.delivered >= entry.expected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      entry.onComplete = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Waits until every expected delivery arrived or the deadline passed; returns the lost count. */
@@ -123,6 +145,7 @@ export class Fleet {
     this.firstLatencies.length = 0;
     this.duplicates = 0;
     this.deliveries = 0;
+    this.unmeasured = 0;
   }
 
   async closeAll(): Promise<void> {

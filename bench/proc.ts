@@ -49,6 +49,15 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
+/** Open file descriptors of a process (0 when gone). */
+export function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 export function commandOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");

@@ -1,199 +1,168 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { commandOf, cpuMs, descendants, listeningPorts, rssBytes } from "./proc.js";
+import { FDS_PER_SOCKET } from "./fds.js";
+import { startGatewayHost } from "./host.js";
+import { waitForLine } from "./lines.js";
+import { commandOf, cpuMs, descendants, listeningPorts, openFds, rssBytes } from "./proc.js";
 import { sleep } from "./stats.js";
+import type { StageTrace } from "./trace.js";
 import { startWorkerdProfile, type ProfileRun } from "./workerd-profile.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
+export type TargetName = "ours" | "floor" | "durable-floor" | "external";
+
 export interface Target {
-  name: "ours" | "ours-direct" | "floor";
+  name: TargetName;
   /** ws://…/ws/notifications */
   socketUrl: string;
   dispatchSocket: string;
   jwtSecret: string;
-  /** PIDs of this target's processes, by role (workerd, devProxy, bridge, wrangler, floor). */
+  /** Every process of the running gateway, by role (host, workerd, devProxy, bridge, floor, sqlite3). */
   pids(): Record<string, number[]>;
-  /** Roles whose processes hold the client sockets: memory per socket is counted from these only. */
-  socketHolders: string[];
+  /** Descriptors a client socket costs in the process that spends the most on it (see fds.ts). */
+  fdsPerSocket: number;
   /** With a profile directory: CPU profiles of the gateway's isolates from now until `stop()`. */
   profile?(label: string): Promise<ProfileRun>;
+  /** Per-stage timings of one measured run, where the gateway can report them (see trace.ts). */
+  trace?: StageTrace;
   /** Kills and restarts the gateway (not the bridge); storage survives. */
   restartGateway?(): Promise<void>;
   stop(): Promise<void>;
 }
 
-const QUIET = {
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-};
-
-async function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${buffered.slice(-2000)}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = buffered.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] ?? match[0]);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${what} exited (${code}): ${buffered.slice(-2000)}`)));
-  });
-}
-
-/**
- * The gateway in workerd (its own process, persisted storage) and the real bridge.
- * wrangler runs two workerd processes: its dev proxy (listening on the gateway's
- * port, relaying every request and socket) and the runtime hosting our worker.
- * `direct` points the clients and the bridge at the latter's own port instead (as
- * on Cloudflare, where there is no dev proxy): the "ours-direct" probe.
- */
+/** Ours as `npm start` runs it: the gateway host (host.ts) and the real bridge on a Unix socket. */
 export async function startOurs(options: {
   jwtSecret: string;
   bridgeToken: string;
   vars?: Record<string, string>;
   /** Writes CPU profiles here: the bridge's (`--cpu-prof`, at exit) and workerd's (`profile()`). */
   profileDir?: string;
-  direct?: boolean;
 }): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "bench-ours-"));
-  const persist = join(dir, "state");
   const dispatchSocket = join(dir, "ws.sock");
   const { profileDir } = options;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   let port = 0;
   let host: ChildProcess;
-  let roles: { workerd: number[]; devProxy: number[] } | undefined;
+  let roles: { host: number[]; workerd: number[]; devProxy: number[] } | undefined;
 
   const startHost = async () => {
     roles = undefined;
-    host = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/gateway-host.ts")], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...QUIET,
-        GATEWAY_PORT: String(port),
-        GATEWAY_PERSIST: persist,
-        // workerd's inspector listens only when profiling: it is not free.
-        ...(profileDir ? { GATEWAY_INSPECTOR_PORT: "0" } : {}),
-        GATEWAY_VARS: JSON.stringify({
-          DESKTOP_JWT_SECRET: options.jwtSecret,
-          BRIDGE_TOKEN: options.bridgeToken,
-          // The load is the point here, not a runaway script.
-          DISPATCH_RATE_PER_USER_PER_MINUTE: "0",
-          ...options.vars,
-        }),
+    const started = await startGatewayHost({
+      port,
+      persistDir: join(dir, "state"),
+      inspector: Boolean(profileDir),
+      bindings: {
+        DESKTOP_JWT_SECRET: options.jwtSecret,
+        BRIDGE_TOKEN: options.bridgeToken,
+        // The load is the point here, not a runaway script.
+        DISPATCH_RATE_PER_USER_PER_MINUTE: "0",
+        ...options.vars,
       },
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    const url = await waitForLine(host, /GATEWAY_READY (\S+)/, "gateway host");
-    port = Number(new URL(url).port);
-    // "ready" is the dev proxy's; the runtime hosting our worker may still be starting.
+    host = started.child;
+    port = Number(new URL(started.url).port);
+    // Ready may be the proxy's; the runtime hosting our worker may still be starting.
     for (let i = 0; i < 600; i++) {
-      const response = await fetch(new URL("/healthz", url)).catch(() => undefined);
+      const response = await fetch(`${started.url}/healthz`).catch(() => undefined);
       if (response?.ok) return;
       await sleep(100);
     }
     throw new Error("gateway did not answer /healthz within 60 s");
   };
   await startHost();
-  const workerdRoles = () => {
+  /** Every process under the host: workerd (ours and, when present, the dev proxy) and the rest. */
+  const hostRoles = () => {
     if (!roles) {
-      const all = descendants(host.pid!).filter((pid) => commandOf(pid).includes("workerd serve"));
-      // Only wrangler dev runs a proxy beside the runtime; the gateway host runs workerd alone.
-      const devProxy = all.length > 1 ? all.filter((pid) => listeningPorts(pid).includes(port)) : [];
-      roles = { workerd: all.filter((pid) => !devProxy.includes(pid)), devProxy };
+      const all = descendants(host.pid!);
+      const workerd = all.filter((pid) => commandOf(pid).includes("workerd serve"));
+      // Only wrangler dev runs a proxy beside the runtime; a host of one workerd has none.
+      const devProxy = workerd.length > 1 ? workerd.filter((pid) => listeningPorts(pid).includes(port)) : [];
+      roles = {
+        host: [host.pid!, ...all.filter((pid) => !workerd.includes(pid))],
+        workerd: workerd.filter((pid) => !devProxy.includes(pid)),
+        devProxy,
+      };
     }
     return roles;
   };
-  // Miniflare's entry socket in the workerd of our worker: the one of its ports that serves /healthz.
-  let gatewayPort = port;
-  if (options.direct) {
-    const ports = listeningPorts(workerdRoles().workerd[0]!);
-    const answers = await Promise.all(
-      ports.map((p) =>
-        fetch(`http://127.0.0.1:${p}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      ),
-    );
-    gatewayPort = ports[answers.indexOf(true)] ?? 0;
-    if (!gatewayPort) throw new Error(`no port of workerd (${ports.join(", ")}) serves /healthz`);
-  }
-
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const bridge = spawn(process.execPath, [...profile, join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
     env: {
       PATH: process.env.PATH,
       WS_DISPATCH_SOCKET: dispatchSocket,
       SPOOL_DIR: join(dir, "spool"),
-      GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+      GATEWAY_URL: `http://127.0.0.1:${port}`,
       BRIDGE_TOKEN: options.bridgeToken,
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  bridge.stderr!.resume();
   for (let i = 0; i < 200 && !existsSync(dispatchSocket); i++) await sleep(50);
   if (!existsSync(dispatchSocket)) throw new Error("bridge did not start");
 
   return {
-    name: options.direct ? "ours-direct" : "ours",
-    socketUrl: `ws://127.0.0.1:${gatewayPort}/ws/notifications`,
+    name: "ours",
+    socketUrl: `ws://127.0.0.1:${port}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
-    pids: () => ({ ...workerdRoles(), bridge: [bridge.pid!], wrangler: [host.pid!] }),
-    socketHolders: options.direct ? ["workerd"] : ["workerd", "devProxy"],
-    ...(profileDir && {
-      profile: (label: string) => startWorkerdProfile(workerdRoles().workerd[0]!, profileDir, label),
+    // Roles with no process (no dev proxy in front) are left out rather than shown as zero.
+    pids: () => ({
+      ...Object.fromEntries(Object.entries(hostRoles()).filter(([, pids]) => pids.length)),
+      bridge: [bridge.pid!],
     }),
-    // The direct port changes with a restart; the probe starts a new gateway instead.
-    restartGateway: options.direct
-      ? undefined
-      : async () => {
-          const exited = new Promise((resolve) => host.once("exit", resolve));
-          host.kill("SIGTERM");
-          await exited;
-          await startHost();
-        },
+    fdsPerSocket: FDS_PER_SOCKET.ours,
+    ...(profileDir && {
+      profile: (label: string) => startWorkerdProfile(hostRoles().workerd[0]!, profileDir, label),
+    }),
+    restartGateway: async () => {
+      const exited = new Promise((resolve) => host.once("exit", resolve));
+      host.kill("SIGTERM");
+      await exited;
+      await startHost();
+    },
     stop: async () => {
       bridge.kill("SIGTERM");
       host.kill("SIGTERM");
       await Promise.all([new Promise((r) => bridge.once("exit", r)), new Promise((r) => host.once("exit", r))]);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** The floor: a minimal legacy gateway in one Node process. */
-export async function startFloor(options: { jwtSecret: string }): Promise<Target> {
+/** The floor (one Node process, nothing stored) or, `durable`, the durable floor (floor-gateway.ts). */
+export async function startFloor(options: { jwtSecret: string; durable?: boolean }): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "bench-floor-"));
   const dispatchSocket = join(dir, "ws.sock");
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/floor-gateway.ts")], {
     cwd: ROOT,
-    env: { ...process.env, FLOOR_SECRET: options.jwtSecret, FLOOR_SOCKET: dispatchSocket },
+    env: {
+      ...process.env,
+      FLOOR_SECRET: options.jwtSecret,
+      FLOOR_SOCKET: dispatchSocket,
+      ...(options.durable && { FLOOR_DURABLE_DIR: dir }),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const url = await waitForLine(child, /FLOOR_READY (\S+)/, "floor gateway");
+  // The durable floor's sqlite3 runs as its child.
+  const sqlite = options.durable ? descendants(child.pid!) : [];
   return {
-    name: "floor",
+    name: options.durable ? "durable-floor" : "floor",
     socketUrl: url,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
-    pids: () => ({ floor: [child.pid!] }),
-    socketHolders: ["floor"],
+    pids: () => ({ floor: [child.pid!], ...(options.durable && { sqlite3: sqlite }) }),
+    fdsPerSocket: FDS_PER_SOCKET.floor,
     stop: async () => {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -201,6 +170,11 @@ export async function startFloor(options: { jwtSecret: string }): Promise<Target
 /** RSS of each role's processes, in bytes. */
 export function memoryOf(target: Target): Record<string, number> {
   return byRole(target, rssBytes);
+}
+
+/** Open descriptors of each role's processes. */
+export function fdsOf(target: Target): Record<string, number> {
+  return byRole(target, openFds);
 }
 
 /** CPU time each role's processes have used so far, in ms. */
@@ -212,6 +186,26 @@ function byRole(target: Target, read: (pid: number) => number): Record<string, n
   const out: Record<string, number> = {};
   for (const [role, pids] of Object.entries(target.pids())) out[role] = pids.reduce((sum, pid) => sum + read(pid), 0);
   return out;
+}
+
+/**
+ * Waits (at most `maxMs`) until the RSS summed over the target's processes moves less than
+ * `withinBytes` from one sample to the next: a process just started is still collecting its
+ * start-up garbage, which would otherwise be counted against what comes next.
+ */
+export async function waitForSteadyMemory(
+  target: Target,
+  { withinBytes = 2 * 1048576, intervalMs = 1000, maxMs = 15_000 } = {},
+): Promise<void> {
+  const total = () => Object.values(memoryOf(target)).reduce((sum, bytes) => sum + bytes, 0);
+  const deadline = Date.now() + maxMs;
+  let previous = total();
+  while (Date.now() < deadline) {
+    await sleep(intervalMs);
+    const now = total();
+    if (Math.abs(now - previous) < withinBytes) return;
+    previous = now;
+  }
 }
 
 /** RSS per role as the median of several samples after a pause, with each role's spread (max − min). */

@@ -180,7 +180,7 @@ const lines: string[] = [
   "# CPU profiles",
   "",
   "Written by `node --import tsx bench/profile-summary.ts <dir>` from the",
-  "profiles of `npm run bench -- --only unloaded,saturated --profile <dir>` (workerd's inspector on, a V8",
+  "profiles of `npm run bench -- --only paced,saturated --profile <dir>` (workerd's inspector on, a V8",
   "sampling profiler in our isolate and in Miniflare's entry worker, the bridge under `--cpu-prof`).",
   "Profiling slows the gateway; these runs say where time goes, the figures of RESULTS.md come from",
   "runs without it. V8 samples wall time: an isolate counts as busy while it is not idle, also when its",

@@ -1,59 +1,69 @@
-// `npm run bench [-- --quick] [--only unloaded,saturated,capacity,resume,storm]
-//   [--ws-url ws://… --socket /path/ws.sock --secret …] [--profile DIR]`
-// Measures our gateway (workerd + bridge, durable storage on) beside the
-// floor, or any gateway that speaks the legacy protocol, on loopback only.
+// `npm run bench [-- --quick] [--only …] [--out DIR] …` (see --help). Measures our gateway as
+// `npm start` runs it (host, workerd, bridge; durable storage on) beside the floor and the durable
+// floor in the same run, or any gateway that speaks the legacy protocol, on loopback only.
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { SQLITE3_BIN } from "./floor-sqlite.js";
+import { FDS_PER_SOCKET } from "./fds.js";
 import { startFloor, startOurs, type Target } from "./processes.js";
 import { writeResults, type RunRecord } from "./report.js";
 import type { Protocol } from "./load.js";
-import { capacity, resume, saturated, storm, unloaded, type Scale } from "./scenarios.js";
+import { connect, paced, resume, saturated, sequential, storm, type Scale } from "./scenarios.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const SCENARIOS = ["sequential", "paced", "saturated", "connect", "resume", "storm"];
+/** Where a --quick run writes unless --out says otherwise: a smoke run never replaces bench/RESULTS.md. */
+const QUICK_OUT = "reports/bench-quick";
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    users: { type: "string", default: "600" },
+    users: { type: "string", default: "1000" },
     "idle-seconds": { type: "string", default: "3" },
     only: { type: "string" },
     "ws-url": { type: "string" },
     socket: { type: "string" },
     secret: { type: "string" },
-    out: { type: "string", default: "bench" },
+    out: { type: "string" },
     profile: { type: "string" },
-    "skip-direct": { type: "boolean", default: false },
     report: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(`npm run bench -- [--quick] [--only list] [--users N] [--idle-seconds S] [--out DIR]
-  [--ws-url URL --socket PATH --secret S]
-  [--profile DIR] [--skip-direct] [--report]
+  [--ws-url URL --socket PATH --secret S] [--profile DIR] [--report]
 
-Scenarios: unloaded (10 users x 5 sockets, 200 dispatches/s), saturated (100 x 2, 16 in flight),
-capacity (--users x 5 sockets: connect time, bytes per idle socket), resume (v2: 50 missed), storm
-(--users x 5 v2 sockets reconnect after a worker restart). --users defaults to 600 (3,000 sockets:
-the most this workplace's 20,000-descriptor cap allows the local runtime; the issue asks for 1,000).
-Capacity samples memory after the sockets sat idle --idle-seconds (default 3).
---quick shrinks each to a one-minute smoke run.
-With --ws-url/--socket/--secret, the legacy scenarios run against that gateway instead of ours.
-With --profile DIR, workerd runs with its inspector on and each unloaded/saturated run of ours writes
-a CPU profile per isolate to DIR (plus the bridge's --cpu-prof at exit); summarise them with
+Targets, in one run: the floor (plain Node, nothing stored), the durable floor (the floor plus our
+guarantees: fsync'd spool with group commit, one SQLite row per notification committed before
+delivery) and ours as \`npm start\` runs it, legacy and v2. Dispatches go as cron jobs send them:
+POST /dispatch on the Unix socket.
+
+Scenarios (--only, comma-separated; default all):
+  sequential  10 users x 5 sockets, one dispatch at a time: latency p50/p99
+  paced       10 x 5, 200 dispatches/s: latency p99 (the tail)
+  saturated   100 x 2, 16 dispatches in flight: throughput
+  connect     1,000 new users x 1 socket on a fresh gateway: time to all authenticated, then
+              memory per idle socket summed over every process of the gateway (growth over its
+              idle baseline after --idle-seconds, default 3), then one dispatch each
+  resume      ours, v2: a client that missed 50 reconnects with its cursor
+  storm       ours, v2: --users (default 1,000) x 5 sockets through a worker restart
+Shapes are scaled down to fit the open-file limit (about ${FDS_PER_SOCKET.ours} per socket in our local runtime), and
+the output says so when they are.
+--quick shrinks each to a smoke run and writes to ${QUICK_OUT}/ unless --out says otherwise; a full
+run writes bench/. --out DIR writes DIR/results.json and DIR/RESULTS.md.
+--ws-url/--socket/--secret run the legacy scenarios against that gateway instead.
+--profile DIR: workerd runs with its inspector on and each delivery run of ours writes a CPU profile
+per isolate to DIR (plus the bridge's --cpu-prof at exit); summarise them with
 \`node --import tsx bench/profile-summary.ts DIR\`.
-"ours-direct" runs the latency and capacity scenarios again with clients and bridge on the port of the
-workerd that runs our worker, without wrangler dev's proxy in front (as on Cloudflare); --skip-direct
-leaves it out.
-Writes <out>/results.json and <out>/RESULTS.md; --report only renders RESULTS.md again from results.json
-(after an edit of bench/analysis.md).`);
+--report only renders RESULTS.md again from results.json (after an edit of bench/analysis.md).`);
   process.exit(0);
 }
-const outDir = resolve(ROOT, values.out);
+const outDir = resolve(ROOT, values.out ?? (values.quick ? QUICK_OUT : "bench"));
 if (values.report) {
   const record = JSON.parse(readFileSync(`${outDir}/results.json`, "utf8")) as RunRecord;
   writeResults(`${outDir}/RESULTS.md`, record);
@@ -64,106 +74,92 @@ const scale: Scale = {
   users: Number(values.users),
   idleMs: Number(values["idle-seconds"]) * 1000,
 };
-const only = new Set((values.only ?? "unloaded,saturated,capacity,resume,storm").split(","));
+const only = new Set((values.only ?? SCENARIOS.join(",")).split(","));
+for (const name of only)
+  if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS}`);
 const jwtSecret = values.secret ?? randomBytes(32).toString("hex");
 const results: unknown[] = [];
 const loadAverages: number[] = [];
 const date = new Date().toISOString();
 const log = (line: string) => console.error(`[bench] ${line}`);
 
-async function latency(target: Target, protocols: readonly Protocol[]) {
-  for (const protocol of protocols) {
-    if (only.has("unloaded"))
-      results.push(await step(`unloaded ${target.name} ${protocol}`, () => unloaded(target, protocol, scale)));
-    if (only.has("saturated"))
-      results.push(await step(`saturated ${target.name} ${protocol}`, () => saturated(target, protocol, scale)));
-  }
-}
-
-// Memory per socket is only credible on a gateway that has not served (and freed) anything yet:
-// callers pass a freshly started or restarted one.
-async function capacityOnFresh(target: Target, protocol: Protocol) {
-  results.push(await step(`capacity ${target.name} ${protocol}`, () => capacity(target, protocol, scale)));
-}
-
 async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   log(`${name}…`);
   const result = await run();
   loadAverages.push(loadavg()[0]!);
   log(`${name}: ${JSON.stringify(result)}`);
+  const note = (result as { scaledNote?: string }).scaledNote;
+  if (note) log(`${name}: ${note}`);
+  results.push(result);
   return result;
 }
 
+async function delivery(target: Target, protocols: readonly Protocol[]) {
+  for (const protocol of protocols)
+    for (const [name, shape] of [
+      ["sequential", sequential],
+      ["paced", paced],
+      ["saturated", saturated],
+    ] as const)
+      if (only.has(name)) await step(`${name} ${target.name} ${protocol}`, () => shape(target, protocol, scale));
+}
+
+/** Memory per socket is only credible on a gateway that has served (and freed) nothing yet. */
+async function connectOnFresh(start: () => Promise<Target>, protocol: Protocol) {
+  const target = await start();
+  try {
+    await step(`connect ${target.name} ${protocol}`, () => connect(target, protocol, scale));
+  } finally {
+    await target.stop();
+  }
+}
+
+/** Delivery shapes on one instance, then connect on a fresh one. */
+async function measureFloor(durable: boolean) {
+  const start = () => startFloor({ jwtSecret, durable });
+  const target = await start();
+  try {
+    await delivery(target, ["legacy"]);
+  } finally {
+    await target.stop();
+  }
+  if (only.has("connect")) await connectOnFresh(start, "legacy");
+}
+
 execFileSync(process.execPath, ["build.mjs"], { cwd: `${ROOT}local-bridge` });
+if (!existsSync(SQLITE3_BIN)) execFileSync("bash", [`${ROOT}bench/install-deps.sh`], { stdio: "inherit" });
 if (values["ws-url"]) {
   if (!values.socket || !values.secret) throw new Error("--ws-url needs --socket and --secret");
   const external: Target = {
-    name: "external" as "floor",
+    name: "external",
     socketUrl: values["ws-url"],
     dispatchSocket: values.socket,
     jwtSecret,
     pids: () => ({}),
-    socketHolders: [],
+    fdsPerSocket: FDS_PER_SOCKET.floor,
     stop: async () => undefined,
   };
-  await latency(external, ["legacy"]);
-  if (only.has("capacity")) await capacityOnFresh(external, "legacy");
+  await delivery(external, ["legacy"]);
+  if (only.has("connect")) await step("connect external legacy", () => connect(external, "legacy", scale));
 } else {
-  const floor = await startFloor({ jwtSecret });
-  try {
-    await latency(floor, ["legacy"]);
-  } finally {
-    await floor.stop();
-  }
-  if (only.has("capacity")) {
-    const fresh = await startFloor({ jwtSecret });
-    try {
-      await capacityOnFresh(fresh, "legacy");
-    } finally {
-      await fresh.stop();
-    }
-  }
+  await measureFloor(false);
+  await measureFloor(true);
   const ours = await startOurs({
     jwtSecret,
     bridgeToken: randomBytes(32).toString("hex"),
     ...(values.profile && { profileDir: resolve(values.profile) }),
   });
   try {
-    if (only.has("resume")) results.push(await step("resume ours v2", () => resume(ours, scale)));
-    await latency(ours, ["legacy", "v2"]);
+    if (only.has("resume")) await step("resume ours v2", () => resume(ours, scale));
+    await delivery(ours, ["legacy", "v2"]);
     for (const protocol of ["legacy", "v2"] as const) {
-      if (!only.has("capacity")) break;
+      if (!only.has("connect")) break;
       await ours.restartGateway!();
-      await capacityOnFresh(ours, protocol);
+      await step(`connect ours ${protocol}`, () => connect(ours, protocol, scale));
     }
-    if (only.has("storm")) results.push(await step("storm ours v2", () => storm(ours, scale)));
+    if (only.has("storm")) await step("storm ours v2", () => storm(ours, scale));
   } finally {
     await ours.stop();
-  }
-  // The same worker without wrangler dev's proxy in front (an extra probe; "ours" stays the path).
-  if (!values["skip-direct"]) {
-    const direct = () =>
-      startOurs({
-        jwtSecret,
-        bridgeToken: randomBytes(32).toString("hex"),
-        direct: true,
-        ...(values.profile && { profileDir: resolve(values.profile) }),
-      });
-    const latencyTarget = await direct();
-    try {
-      await latency(latencyTarget, ["legacy", "v2"]);
-    } finally {
-      await latencyTarget.stop();
-    }
-    for (const protocol of ["legacy", "v2"] as const) {
-      if (!only.has("capacity")) break;
-      const fresh = await direct();
-      try {
-        await capacityOnFresh(fresh, protocol);
-      } finally {
-        await fresh.stop();
-      }
-    }
   }
 }
 
