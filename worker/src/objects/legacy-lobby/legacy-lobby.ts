@@ -214,7 +214,7 @@ export class LegacyLobby extends DurableObject<Env> {
     }
     const now = Date.now();
     // Notifications stored before the count are not this socket's; queued ones came after it.
-    const queued = (entry.queued ?? []).filter((frame) => frame.seq > cursor);
+    const queued = newer(entry.queued ?? [], cursor);
     delete entry.queued;
     entry.seq = queued.at(-1)?.seq ?? cursor;
     const open: LobbyAttachment = { ...attachment, phase: "open", address: "", username, pongAt: now, missedPongs: 0 };
@@ -234,16 +234,17 @@ export class LegacyLobby extends DurableObject<Env> {
         written += 1;
         continue;
       }
-      const fresh = frames.filter((frame) => frame.seq > entry.seq);
-      if (fresh.length === 0) continue;
+      const fresh = newer(frames, entry.seq);
+      const last = fresh.at(-1);
       if (
+        !last ||
         !this.sendFrames(
           entry.ws,
           fresh.map((frame) => frame.frame),
         )
       )
         continue;
-      entry.seq = fresh.at(-1)!.seq;
+      entry.seq = last.seq;
       const attachment = readLobbyAttachment(entry.ws);
       if (attachment) entry.ws.serializeAttachment({ ...attachment, seq: entry.seq });
       written += 1;
@@ -370,6 +371,16 @@ export class LegacyLobby extends DurableObject<Env> {
     if (!entries?.delete(socketId) || entries.size > 0) return;
     this.userSockets().delete(username);
   }
+}
+
+/**
+ * The frames a socket last written `after` still needs: seqs above it, each
+ * above the one before, so a frame offered twice (a retried call, a
+ * duplicate dispatch) is written once and a socket's order never goes back.
+ */
+function newer(frames: LegacyFrame[], after: number): LegacyFrame[] {
+  let last = after;
+  return frames.filter((frame) => frame.seq > last && ((last = frame.seq), true));
 }
 
 function isPong(data: string): boolean {
