@@ -1,14 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  AGENT_REPLACED_CLOSE_CODE,
-  AgentResponseFrame,
-  errorBody,
-  type ScriptInfo,
-} from "@analyst-notifications/schemas";
+import { AGENT_REPLACED_CLOSE_CODE, AgentResponseFrame, type ScriptInfo } from "@analyst-notifications/schemas";
 import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
-import { ERRORS } from "../../http/errors.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
+import { closeQuietly, echoCloseCode, isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
 
 /** What a request over the agent channel came to; plain data, so it crosses RPC intact. */
 export type AgentResult =
@@ -48,9 +43,7 @@ export class BridgeAgent extends DurableObject<Env> {
 
   /** The bridge's socket, handed over by the worker after checking BRIDGE_TOKEN. */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return Response.json(errorBody(ERRORS.upgradeRequired), { status: ERRORS.upgradeRequired.status });
-    }
+    if (!isUpgrade(request)) return refuseUpgrade();
     return this.onConnect();
   }
 
@@ -93,7 +86,7 @@ export class BridgeAgent extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.onDisconnect(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    this.onDisconnect(ws, echoCloseCode(code), reason);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
@@ -104,11 +97,7 @@ export class BridgeAgent extends DurableObject<Env> {
   private onConnect(): Response {
     // One bridge at a time: a reconnect replaces the old (possibly half-open) socket.
     for (const old of this.ctx.getWebSockets(AGENT_TAG)) {
-      try {
-        old.close(AGENT_REPLACED_CLOSE_CODE, "replaced by a newer bridge connection");
-      } catch {
-        // already closed
-      }
+      closeQuietly(old, AGENT_REPLACED_CLOSE_CODE, "replaced by a newer bridge connection");
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [AGENT_TAG]);
@@ -118,11 +107,7 @@ export class BridgeAgent extends DurableObject<Env> {
   }
 
   private onDisconnect(ws: WebSocket, code: number, reason: string): void {
-    try {
-      ws.close(code, reason);
-    } catch {
-      // already closed
-    }
+    closeQuietly(ws, code, reason);
     this.log.info("bridge disconnected", { code });
     if (this.openSocket()) return; // replaced: requests on the new socket go on
     for (const id of [...this.waiting.keys()]) {
