@@ -1,5 +1,5 @@
 // `npm run listen -- <user>`: a legacy client that prints what arrives,
-// written only from legacy-protocol.md (auth frame, pong on ping).
+// written only from the legacy protocol (auth frame, pong on ping).
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";

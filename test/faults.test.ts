@@ -8,7 +8,7 @@ import { socketRequest, startBridge, type Bridge } from "./helpers/bridge.js";
 import { GatewayProcess } from "./helpers/gateway-process.js";
 import { mintToken } from "./helpers/tokens.js";
 
-// Issue 8's fault run: dispatches flow through the bridge to live v2 clients
+// The fault run: dispatches flow through the bridge to live v2 clients
 // while the worker is killed (SIGKILL, workerd included) and restarted twice
 // and the bridge is killed with SIGKILL once. Every notification must end up
 // in every inbox and on every live client exactly once, in order per user.

@@ -3,7 +3,7 @@ import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket, connectLegacy } from "./helpers/ws-client.js";
 
-// Every row of legacy-protocol.md's auth table, the heartbeat and the limit,
+// Every row of the legacy auth table (docs/PROTOCOL.md), the heartbeat and the limit,
 // against the real worker. Timers are shortened through settings.
 let gateway: Gateway;
 beforeAll(async () => {

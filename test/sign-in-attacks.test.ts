@@ -17,7 +17,7 @@ import {
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
-// The token-attack matrix of the sign-in issue: every forged, stolen, replayed
+// The token-attack matrix of sign-in: every forged, stolen, replayed
 // or cross-site credential is refused, on every path that would accept it.
 
 const ISSUER = "https://analyst.example";

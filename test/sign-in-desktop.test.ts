@@ -12,7 +12,7 @@ import {
 import { mintToken } from "./helpers/tokens.js";
 import { TestSocket, connectLegacy } from "./helpers/ws-client.js";
 
-// The legacy desktop endpoints exactly per legacy-protocol.md ("Tokens"), and
+// The legacy desktop endpoints exactly as the legacy contract has them (docs/SIGN-IN.md), and
 // the real revocation that replaces the old "unlink keeps tokens" weakness.
 
 const ISSUER = "https://analyst.example";

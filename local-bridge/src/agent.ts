@@ -1,6 +1,8 @@
 import {
   AGENT_REPLACED_CLOSE_CODE,
   AgentRequestFrame,
+  GATEWAY_PATHS,
+  PING_FRAME,
   ScriptList,
   ScriptOutput,
   checkNotificationText,
@@ -10,7 +12,6 @@ import {
 import WebSocket from "ws";
 import { backoffDelayMs } from "./backoff.js";
 import type { BridgeConfig } from "./config.js";
-import { GATEWAY_PATHS } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
 import type { Intake } from "./intake.js";
 import { errorMessage, type Logger } from "./log.js";
@@ -61,7 +62,7 @@ export class AgentChannel {
   }
 
   private connect(): void {
-    const url = new URL(GATEWAY_PATHS.agent, this.config.gatewayUrl);
+    const url = new URL(GATEWAY_PATHS.bridgeAgent, this.config.gatewayUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${this.config.bridgeToken}` },
@@ -114,7 +115,7 @@ export class AgentChannel {
       ws.terminate();
       return;
     }
-    ws.send('{"type":"ping"}');
+    ws.send(PING_FRAME);
   }
 
   private scheduleReconnect(): void {

@@ -1,4 +1,6 @@
 import {
+  DEFAULT_DISPATCH_BODY_LIMIT_BYTES,
+  DEFAULT_IMAGE_MAX_BYTES,
   DISPATCH_BATCH_MAX,
   NOTIFICATION_MESSAGE_MAX_CHARS,
   NOTIFICATION_TITLE_MAX_CHARS,
@@ -16,8 +18,6 @@ import type { LogLevel } from "./log.js";
 export const DEFAULT_WS_DISPATCH_SOCKET = "/run/ws-gateway/ws.sock";
 /** `wrangler dev`'s address; production points at the deployed worker. */
 export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:8787";
-/** Dispatch bodies are small; must match the worker's DISPATCH_BODY_LIMIT_BYTES. */
-export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** How long one call to the worker may take before it counts as failed. */
 export const DEFAULT_GATEWAY_TIMEOUT_MS = 5_000;
 /** Routine lines at info; per-dispatch lines only at debug. */
@@ -38,8 +38,6 @@ export const DEFAULT_FORWARD_CONCURRENCY = 8;
 export const DEFAULT_FORWARD_RETRY_BASE_MS = 250;
 /** Longest pause between retries while the worker is down. */
 export const DEFAULT_FORWARD_RETRY_MAX_MS = 30_000;
-/** A chart PNG; must match the worker's IMAGE_MAX_BYTES. */
-export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
 /** Legacy helper, run as the user; `{user}` is replaced, the verb is appended. Never a shell. */
 export const DEFAULT_SCRIPTS_COMMAND = "sudo -n -u {user} /usr/local/bin/notify-scripts";
 /** The helper runs a script for up to 60 s (legacy) and needs a moment around it. */
@@ -75,7 +73,7 @@ export interface BridgeConfig {
   readonly forwardRetryBaseMs: number;
   readonly forwardRetryMaxMs: number;
   readonly imageMaxBytes: number;
-  /** Must match the worker's NOTIFICATION_TITLE_MAX_CHARS / NOTIFICATION_MESSAGE_MAX_CHARS. */
+  /** Keep no larger than the worker's NOTIFICATION_TITLE_MAX_CHARS / NOTIFICATION_MESSAGE_MAX_CHARS. */
   readonly notificationText: NotificationTextLimits;
   readonly agentChannel: boolean;
   /** Logs each dispatch's stage times at info (the bench's per-stage trace). */
@@ -196,19 +194,19 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     env: "IMAGE_MAX_BYTES",
     default: String(DEFAULT_IMAGE_MAX_BYTES),
-    description: "Largest chart image (image_path); must match the worker's IMAGE_MAX_BYTES.",
+    description: "Largest chart image (image_path); no larger than the worker's IMAGE_MAX_BYTES.",
     usedBy: ["serve"],
   },
   {
     env: "NOTIFICATION_TITLE_MAX_CHARS",
     default: String(NOTIFICATION_TITLE_MAX_CHARS),
-    description: "Longest title (at most the contract's 256); must match the worker's.",
+    description: "Longest title (at most the contract's 256); no larger than the worker's.",
     usedBy: ["serve"],
   },
   {
     env: "NOTIFICATION_MESSAGE_MAX_CHARS",
     default: String(NOTIFICATION_MESSAGE_MAX_CHARS),
-    description: "Longest message (at most the contract's 16384); must match the worker's.",
+    description: "Longest message (at most the contract's 16384); no larger than the worker's.",
     usedBy: ["serve"],
   },
   {

@@ -1,4 +1,4 @@
-import { SCRIPT_STEM_PATTERN, ScriptOutput } from "@analyst-notifications/schemas";
+import { LOCAL_PATHS, SCRIPT_STEM_PATTERN, ScriptOutput } from "@analyst-notifications/schemas";
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "./log.js";
@@ -31,7 +31,7 @@ export function cooldownSeconds(value: string): number {
 }
 
 /**
- * The cron job of legacy-protocol.md for one user: every `*.py` in the
+ * The legacy cron job (docs/PROTOCOL.md, "Notification scripts") for one user: every `*.py` in the
  * scripts directory, one after another, each with a timeout and the home
  * directory as cwd. Only `notify:true` output sends, and only when the last
  * send of that script is older than its cooldown. Every failure is logged and
@@ -98,7 +98,7 @@ async function runOne(name: string, options: CronOptions): Promise<ScriptOutcome
     log.info("script in cooldown; not sent", { script: name, secondsLeft: cooldown - (now - lastSent) });
     return "cooldown";
   }
-  const answer = await requestSocket(options.socketPath, "POST", "/dispatch", {
+  const answer = await requestSocket(options.socketPath, "POST", LOCAL_PATHS.dispatch, {
     user: options.user,
     notification: {
       title: output.data.title!, // the schema requires it with notify:true

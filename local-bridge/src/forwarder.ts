@@ -1,4 +1,4 @@
-import type { DispatchBatchResponse } from "@analyst-notifications/schemas";
+import type { DispatchBatchResponse, ErrorBody } from "@analyst-notifications/schemas";
 import { backoffDelayMs } from "./backoff.js";
 import type { BridgeConfig } from "./config.js";
 import { GatewayRejected, type GatewayClient } from "./gateway-client.js";
@@ -167,7 +167,7 @@ export class Forwarder {
       const status = result ? Math.floor(result.code / 100) : 500;
       if (status === 429) {
         // This user's later entries wait with it (order); everyone else goes on.
-        this.pauseUser(item.entry.user, retryAfterMs(result?.error));
+        this.pauseUser(item.entry.user, retryAfterMs(result));
         continue;
       }
       if (status >= 500) {
@@ -294,8 +294,8 @@ export class Forwarder {
   }
 }
 
-/** The worker's "retry after N s" (rate limit), in ms; 1 s when it says nothing usable. */
-function retryAfterMs(message: string | undefined): number {
-  const seconds = Number(/retry after (\d+) s/.exec(message ?? "")?.[1]);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
+/** The worker's `retry_after` (rate limit), in ms; 1 s when it gives none. */
+function retryAfterMs(result: ErrorBody | undefined): number {
+  const seconds = result?.retry_after;
+  return seconds !== undefined && seconds > 0 ? seconds * 1000 : 1000;
 }

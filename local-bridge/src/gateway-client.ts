@@ -2,19 +2,13 @@ import { Agent as HttpAgent, request as httpRequest, type RequestOptions, type C
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import {
   DISPATCH_TRACE_HEADER,
+  GATEWAY_PATHS,
+  fillPath,
   type DispatchBatchResponse,
   type HealthResponse,
   type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
-
-/** Paths of the worker's bridge API; the worker's PATHS table has the same strings. */
-export const GATEWAY_PATHS = {
-  dispatchBatch: "/bridge/v1/dispatch/batch",
-  health: "/bridge/v1/health",
-  agent: "/bridge/v1/agent",
-  images: "/bridge/v1/images",
-} as const;
 
 /** The worker answered, but not with success: its status and JSON body are passed on. */
 export class GatewayRejected extends Error {
@@ -57,16 +51,16 @@ export class GatewayClient {
   /** `trace`: each result carries when the worker, the user's object and a lobby shard handled it. */
   dispatchBatch(dispatches: ParsedDispatchRequest[], trace = false): Promise<DispatchBatchResponse> {
     const headers: Record<string, string> = trace ? { [DISPATCH_TRACE_HEADER]: "1" } : {};
-    return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.dispatchBatch, { dispatches }, headers);
+    return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.bridgeDispatchBatch, { dispatches }, headers);
   }
 
   /** Idempotent: the same name and bytes may be uploaded again after a crash. */
   uploadImage(user: string, name: string, png: Buffer): Promise<unknown> {
-    return this.call("PUT", `${GATEWAY_PATHS.images}/${encodeURIComponent(user)}/${encodeURIComponent(name)}`, png);
+    return this.call("PUT", fillPath(GATEWAY_PATHS.bridgeImage, { user, name }), png);
   }
 
   health(): Promise<HealthResponse> {
-    return this.call<HealthResponse>("GET", GATEWAY_PATHS.health);
+    return this.call<HealthResponse>("GET", GATEWAY_PATHS.bridgeHealth);
   }
 
   /** Closes the kept-alive connections. */

@@ -1,11 +1,13 @@
-import { newNotificationId, toLegacyTimestamp, type ParsedDispatchRequest } from "@analyst-notifications/schemas";
+import {
+  IMAGE_URL_PREFIX,
+  completeNotification,
+  newNotificationId,
+  type ParsedDispatchRequest,
+} from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
 import { preciseNow, type Forwarder, type Outcome } from "./forwarder.js";
 import { readPngFile } from "./image-file.js";
 import type { Spool, SpoolEntry } from "./spool.js";
-
-/** Where the worker serves a stored image; the same path legacy clients know. */
-export const IMAGE_URL_PREFIX = "/api/notifications/images/";
 
 /**
  * The one durable path into the bridge, for socket dispatches and scripts run
@@ -25,11 +27,7 @@ export class Intake {
     imagePath?: string,
   ): Promise<{ entry: SpoolEntry; outcome: Promise<Outcome> }> {
     const accepted = preciseNow();
-    const notification = {
-      ...request.notification,
-      id: request.notification.id ?? newNotificationId(),
-      timestamp: request.notification.timestamp ?? toLegacyTimestamp(new Date()),
-    };
+    const notification = completeNotification(request.notification);
     let image: string | undefined;
     if (imagePath !== undefined) {
       const png = await readPngFile(imagePath, this.config.imageMaxBytes);

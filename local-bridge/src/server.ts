@@ -1,5 +1,6 @@
 import {
   ERRORS,
+  LOCAL_PATHS,
   errorBody,
   checkNotificationText,
   validateLocalDispatch,
@@ -42,8 +43,9 @@ class HttpError extends Error {
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
-    "POST /dispatch": async (req) => handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
-    "GET /health": () => handleHealthGet(),
+    [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
+      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
+    [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
   };
 
   /**

@@ -78,7 +78,7 @@ export const AgentResponseFrame = z
   .meta({ id: "AgentResponseFrame", title: "AgentResponseFrame" });
 export type AgentResponseFrame = z.infer<typeof AgentResponseFrame>;
 
-/** The output contract of a notification script (legacy-protocol.md), printed as one JSON object. */
+/** The output contract of a notification script (docs/PROTOCOL.md), printed as one JSON object. */
 export const ScriptOutput = z
   .object({
     notify: z.boolean(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// Bodies of the legacy desktop endpoints (legacy-protocol.md, "Tokens").
+// Bodies of the legacy desktop endpoints (docs/SIGN-IN.md, "Legacy desktop endpoints").
 // The native client parses these exact shapes: add fields, never rename.
 
 /** `POST /api/desktop/authorize` → the custom-scheme URL that carries the token to the app. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERRORS, describeIssues, type ErrorEntry } from "./errors.js";
+import { ERRORS, ErrorBody, describeIssues, type ErrorEntry } from "./errors.js";
 import { DISPATCH_BATCH_MAX, USERNAME_PATTERN } from "./limits.js";
 import { NotificationInput } from "./notification.js";
 
@@ -82,7 +82,7 @@ export const DispatchBatchResult = DispatchResponse.extend({ trace: DispatchTrac
 /** One answer per dispatch of a batch: the dispatch response, or why it was refused. */
 export const DispatchBatchResponse = z
   .object({
-    results: z.array(z.union([DispatchBatchResult, z.object({ error: z.string(), code: z.number().int() })])),
+    results: z.array(z.union([DispatchBatchResult, ErrorBody])),
   })
   .meta({ id: "DispatchBatchResponse", title: "DispatchBatchResponse" });
 export type DispatchBatchResponse = z.infer<typeof DispatchBatchResponse>;

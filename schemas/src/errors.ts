@@ -8,6 +8,9 @@ export const ErrorBody = z
   .object({
     error: z.string(),
     code: z.number().int(),
+    retry_after: z.number().int().nonnegative().optional().meta({
+      description: "Seconds to wait before trying again (with 429, like the Retry-After header).",
+    }),
   })
   .meta({ id: "ErrorBody", title: "ErrorBody" });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -22,7 +25,7 @@ export interface ErrorEntry {
 
 /**
  * The catalog of errors. Messages marked legacy are matched by existing
- * clients and cron jobs (legacy-protocol.md): keep them byte for byte.
+ * clients and cron jobs (docs/PROTOCOL.md): keep them byte for byte.
  */
 export const ERRORS = {
   invalidJson: { code: 40001, status: 400, message: "Invalid JSON" }, // legacy
@@ -81,7 +84,7 @@ export const ERRORS = {
   signInNotConfigured: {
     code: 50301,
     status: 503,
-    message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see README, Sign-in)",
+    message: "sign-in not configured: set OIDC_CLIENT_ID or ACCESS_TEAM_DOMAIN (see docs/SIGN-IN.md)",
   },
   gatewayUnreachable: { code: 50201, status: 502, message: "gateway unreachable" },
   spoolFull: { code: 50302, status: 503, message: "limit reached: the bridge's spool is full, retry later" },
@@ -95,9 +98,11 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorEntry>;
 export type ErrorName = keyof typeof ERRORS;
 
-/** The body for an error, with an optional detail after the catalog message. */
-export function errorBody(entry: ErrorEntry, detail?: string): ErrorBody {
-  return { error: detail ? `${entry.message}: ${detail}` : entry.message, code: entry.code };
+/** The body for an error, with an optional detail after the catalog message and a wait in seconds. */
+export function errorBody(entry: ErrorEntry, detail?: string, retryAfterSeconds?: number): ErrorBody {
+  const body: ErrorBody = { error: detail ? `${entry.message}: ${detail}` : entry.message, code: entry.code };
+  if (retryAfterSeconds !== undefined) body.retry_after = retryAfterSeconds;
+  return body;
 }
 
 /** The body of an entry whose message has `{placeholders}` (legacy texts with a name in them). */

@@ -1,4 +1,5 @@
 export * from "./limits.js";
+export * from "./paths.js";
 export * from "./notification.js";
 export * from "./dispatch.js";
 export * from "./health.js";

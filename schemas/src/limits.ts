@@ -28,5 +28,15 @@ export const TOKEN_MAX_CHARS = 4_096;
 /** Ids in one read/unread/delete request or frame; "all" covers larger sets. */
 export const INBOX_IDS_PER_REQUEST_MAX = 500;
 
+/**
+ * Default of DISPATCH_BODY_LIMIT_BYTES, a setting of both the worker and the
+ * bridge: a dispatch is a title and a message, 64 KiB is generous and bounds
+ * parse cost.
+ */
+export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
+
+/** Default of IMAGE_MAX_BYTES (worker and bridge): a chart PNG, 5 MiB. */
+export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
+
 /** Dispatches in one bridge batch. */
 export const DISPATCH_BATCH_MAX = 100;

@@ -60,6 +60,22 @@ export const NotificationInput = Notification.extend({
 export type NotificationInput = z.input<typeof NotificationInput>;
 
 /**
+ * Fills in what a caller may leave out: a time-ordered id and the current
+ * time. The bridge does it before spooling (so every retry carries the same
+ * id) and the worker for callers that reach it directly.
+ */
+export function completeNotification<T extends { id?: string | undefined; timestamp?: string | undefined }>(
+  notification: T,
+  now = new Date(),
+): T & { id: string; timestamp: string } {
+  return {
+    ...notification,
+    id: notification.id ?? newNotificationId(now.getTime()),
+    timestamp: notification.timestamp ?? toLegacyTimestamp(now),
+  };
+}
+
+/**
  * A new notification id: UUID v7 (RFC 9562), time-ordered so ids sort by
  * creation and index well. Runs in Workers and Node (Web Crypto).
  */

@@ -72,7 +72,3 @@ export const ErrorFrame = z
   .object({ type: z.literal("error"), code: z.number().int(), message: z.string() })
   .meta({ id: "ErrorFrame", title: "ErrorFrame" });
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
-
-/** The exact text of the v2 heartbeat, matched byte for byte by the runtime's auto-response. */
-export const V2_PING = '{"type":"ping"}';
-export const V2_PONG = '{"type":"pong"}';

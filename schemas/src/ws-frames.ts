@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TOKEN_MAX_CHARS } from "./limits.js";
 import { Notification } from "./notification.js";
 
-// Legacy WebSocket frames of /ws/notifications (legacy-protocol.md). Clients
+// Legacy WebSocket frames of /ws/notifications (docs/PROTOCOL.md, "Legacy"). Clients
 // in the field parse these exact shapes: add fields, never rename or remove.
 
 /** Client → server, first frame of a legacy session. */
@@ -33,6 +33,13 @@ export const AuthErrorFrame = z
   .object({ type: z.literal("auth_error"), message: z.string() })
   .meta({ id: "AuthErrorFrame", title: "AuthErrorFrame" });
 export type AuthErrorFrame = z.infer<typeof AuthErrorFrame>;
+
+/**
+ * The exact heartbeat texts of every socket (legacy, v2 and the bridge's agent
+ * channel): the runtime's auto-response matches them byte for byte.
+ */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
 
 /** Server → client heartbeat of legacy sockets. */
 export const PingFrame = z.object({ type: z.literal("ping") }).meta({ id: "PingFrame", title: "PingFrame" });

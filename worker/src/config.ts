@@ -1,4 +1,6 @@
 import {
+  DEFAULT_DISPATCH_BODY_LIMIT_BYTES,
+  DEFAULT_IMAGE_MAX_BYTES,
   NOTIFICATION_MESSAGE_MAX_CHARS,
   NOTIFICATION_TITLE_MAX_CHARS,
   USERNAME_PATTERN,
@@ -38,12 +40,8 @@ export const DEFAULT_DESKTOP_URL_SCHEME = "data-analyst";
 export const DEFAULT_LEGACY_LOBBY_SHARDS = 8;
 /** Upper bound of LEGACY_LOBBY_SHARDS. */
 export const MAX_LEGACY_LOBBY_SHARDS = 1024;
-/** A dispatch is a title and a message: 64 KiB is generous and bounds parse cost. */
-export const DEFAULT_DISPATCH_BODY_LIMIT_BYTES = 65_536;
 /** A script may run 60 s and the bridge's helper deadline is 70 s: a little more than both. */
 export const DEFAULT_AGENT_REQUEST_TIMEOUT_MS = 75_000;
-/** A chart PNG; the bridge's IMAGE_MAX_BYTES must not be larger. */
-export const DEFAULT_IMAGE_MAX_BYTES = 5_242_880;
 /** Signed image links are for showing a notification now, not for sharing: 15 min. */
 export const DEFAULT_IMAGE_URL_TTL_SECONDS = 900;
 /** Client frames are auth, pong and small commands; 16 KiB leaves room for a token. */

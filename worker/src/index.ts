@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS as PATHS } from "@analyst-notifications/schemas";
 import { AutoRouter, type IRequest } from "itty-router";
 import { ConfigError, loadConfig } from "./config.js";
 import type { Env } from "./env.js";
@@ -34,7 +35,6 @@ import {
   handleOAuthMetadata,
   handleOAuthToken,
 } from "./signin/oauth-server.js";
-import { SIGNIN_PATHS } from "./signin/paths.js";
 import { handleDevSignIn, handleSignInCallback, handleSignInPage, handleSignOut } from "./signin/sign-in.js";
 
 export { UserInbox } from "./objects/user-inbox/user-inbox.js";
@@ -43,27 +43,6 @@ export { BridgeAgent } from "./objects/bridge-agent/bridge-agent.js";
 export { UserAccount } from "./objects/user-account/user-account.js";
 export { AddressLimiter } from "./objects/address-limiter/address-limiter.js";
 export { LegacyLobby } from "./objects/legacy-lobby/legacy-lobby.js";
-
-/** Paths, in one place. The bridge (local-bridge/src/gateway-client.ts) and clients use the same strings. */
-export const PATHS = {
-  liveness: "/healthz",
-  notificationsSocket: "/ws/notifications",
-  notifications: "/api/notifications",
-  notificationsRead: "/api/notifications/read",
-  notificationsUnread: "/api/notifications/unread",
-  notification: "/api/notifications/:id",
-  bridgeDispatch: "/bridge/v1/dispatch",
-  bridgeDispatchBatch: "/bridge/v1/dispatch/batch",
-  bridgeHealth: "/bridge/v1/health",
-  bridgeInbox: "/bridge/v1/inbox/:user",
-  bridgeAgent: "/bridge/v1/agent",
-  bridgeImage: "/bridge/v1/images/:user/:name",
-  image: "/api/notifications/images/:name",
-  imageSignedUrls: "/api/notifications/images/signed-urls",
-  scripts: "/api/desktop/scripts",
-  scriptsRun: "/api/desktop/scripts/run",
-  ...SIGNIN_PATHS,
-} as const;
 
 const router = AutoRouter<IRequest, [Env, ExecutionContext]>({
   before: [(_request, env: Env) => void loadConfig(env), handlePreflight],

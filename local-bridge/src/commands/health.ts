@@ -1,4 +1,4 @@
-import type { HealthResponse } from "@analyst-notifications/schemas";
+import { LOCAL_PATHS, type HealthResponse } from "@analyst-notifications/schemas";
 import { loadClientConfig } from "../config.js";
 import { requestSocket } from "../socket-client.js";
 import type { CliCommand } from "./command.js";
@@ -15,7 +15,7 @@ itself does not answer.`,
     const config = loadClientConfig();
     let answer;
     try {
-      answer = await requestSocket(config.socketPath, "GET", "/health", undefined, 10_000);
+      answer = await requestSocket(config.socketPath, "GET", LOCAL_PATHS.health, undefined, 10_000);
     } catch (error) {
       process.stderr.write(`${(error as Error).message}\n`);
       return 2;

@@ -1,3 +1,4 @@
+import { LOCAL_PATHS } from "@analyst-notifications/schemas";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadClientConfig } from "../config.js";
@@ -28,7 +29,7 @@ Prints the bridge's JSON answer. Exit code 0 when accepted (200 delivered or
     }
     const [user, title, message] = positionals as [string, string, string];
     const config = loadClientConfig();
-    const answer = await requestSocket(config.socketPath, "POST", "/dispatch", {
+    const answer = await requestSocket(config.socketPath, "POST", LOCAL_PATHS.dispatch, {
       user,
       notification: {
         title,

@@ -16,7 +16,7 @@ import { AccountView } from "./AccountView";
 import { NotificationDetail } from "./NotificationDetail";
 import { runScriptWithToast } from "./ScriptActions";
 
-/** Same shortcuts in every view (STYLE.md §2.6). */
+/** Same shortcuts in every view, so muscle memory works everywhere. */
 export const SHORTCUTS = {
   toggleRead: { modifiers: ["cmd"], key: "u" },
   markAllRead: { modifiers: ["cmd", "shift"], key: "u" },

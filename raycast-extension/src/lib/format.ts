@@ -29,7 +29,7 @@ export function detailMarkdown(notification: InboxNotification, imageUrl?: strin
   return parts.join("\n\n");
 }
 
-/** Scripts are `<stem>.py` on the data server (legacy-protocol.md). */
+/** Scripts are `<stem>.py` on the data server. */
 export function scriptFileName(stem: string): string {
   return stem.endsWith(".py") ? stem : `${stem}.py`;
 }

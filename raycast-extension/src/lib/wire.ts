@@ -28,7 +28,7 @@ export interface InboxPage {
   hasMore: boolean;
 }
 
-/** `GET /api/desktop/scripts` item (legacy-protocol.md). */
+/** `GET /api/desktop/scripts` item (docs/PROTOCOL.md). */
 export interface NotificationScript {
   name: string;
   stem: string;

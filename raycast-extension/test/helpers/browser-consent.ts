@@ -1,5 +1,5 @@
 // What the user does in the browser during sign-in, done over plain HTTP
-// against the real server (issue 4's pages; its own tests drive a real
+// against the real server (the gateway's sign-in pages; its own tests drive a real
 // browser): development sign-in with a username, then "Authorize Raycast".
 // Returns what Raycast's redirect hands the extension: the code.
 

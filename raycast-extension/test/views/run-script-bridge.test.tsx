@@ -11,7 +11,7 @@ import { clientFor } from "../helpers/server";
 import { signInAs, viewHarness } from "../helpers/views";
 
 // Run Notification Script end to end: the worker relays to the real bridge
-// over its agent channel (issue 5), the bridge runs a helper that stands in
+// over its agent channel, the bridge runs a helper that stands in
 // for /usr/local/bin/notify-scripts (same verbs and output) on real scripts.
 const HELPER = `import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadImage, getImage } from "../../src/api/getImage";
 import { clientFor, dispatch, startGateway, type Gateway } from "../helpers/server";
 
-// Chart images (issue 5): stored by the bridge, served only to their user,
+// Chart images: stored by the bridge, served only to their user,
 // with short-lived signed URLs for Markdown, which cannot send headers.
 
 /** The smallest valid PNG: 1×1, transparent. */

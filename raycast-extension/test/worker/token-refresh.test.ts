@@ -14,7 +14,7 @@ import { consentOverHttp, unlinkOverHttp } from "../helpers/browser-consent";
 import { until } from "../helpers/wait";
 import { MemoryTokenStore, dispatch, startGateway, type Gateway } from "../helpers/server";
 
-// Against the real OAuth server of issue 4: access tokens live 60 s there, so
+// Against the gateway's real OAuth server: access tokens live 60 s there, so
 // with the client's 120 s margin every use refreshes (a short timer via a setting).
 const ACCESS_TOKEN_TTL_SECONDS = 60;
 

@@ -16,8 +16,8 @@ const limitedUntil = new Map<string, number>();
 
 /** Thrown instead of checking a credential while the address is limited. */
 export class AddressLimitedError extends ApiError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(ERRORS.authFailuresLimited, `retry in ${retryAfterSeconds} s`, { "Retry-After": String(retryAfterSeconds) });
+  constructor(override readonly retryAfterSeconds: number) {
+    super(ERRORS.authFailuresLimited, `retry in ${retryAfterSeconds} s`, undefined, retryAfterSeconds);
   }
 }
 

@@ -3,15 +3,13 @@ import {
   DispatchBatchRequest,
   Username,
   errorBody,
-  newNotificationId,
-  toLegacyTimestamp,
+  completeNotification,
   checkNotificationText,
   validateDispatch,
   validateRequest,
   type DispatchBatchResponse,
   type HealthResponse,
   type Notification,
-  type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
 import { z } from "zod";
@@ -32,11 +30,10 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
   const body = await readJsonBody(request, config.dispatchBodyLimitBytes);
   const { user, notification } = validated(validateDispatch(body));
   validated(checkNotificationText(notification, config.notificationText));
-  const outcome = await userInbox(env, user).dispatch(complete(notification));
+  const outcome = await userInbox(env, user).dispatch(completeNotification(notification));
   if ("rateLimited" in outcome) {
-    throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${outcome.retryAfterSeconds} s`, {
-      "Retry-After": String(outcome.retryAfterSeconds),
-    });
+    const seconds = outcome.retryAfterSeconds;
+    throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${seconds} s`, undefined, seconds);
   }
   if ("legacyDeliveryFailed" in outcome) throw new ApiError(ERRORS.internal, LEGACY_DELIVERY_FAILED);
   return json(outcome);
@@ -70,7 +67,7 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
     }
     const { user, notification } = validation.value;
     const queue = byUser.get(user) ?? [];
-    queue.push({ index, notification: complete(notification) });
+    queue.push({ index, notification: completeNotification(notification) });
     byUser.set(user, queue);
   });
   await Promise.all(
@@ -99,18 +96,11 @@ export async function handleBridgeInboxGet(request: IRequest, env: Env): Promise
 
 /** A user object's answer as a batch result; a traced one gets the time the worker took the request. */
 function batchResult(answer: DispatchOutcome, worker: number): DispatchBatchResponse["results"][number] {
-  if ("rateLimited" in answer)
-    return errorBody(ERRORS.dispatchRateLimited, `retry after ${answer.retryAfterSeconds} s`);
+  if ("rateLimited" in answer) {
+    const seconds = answer.retryAfterSeconds;
+    return errorBody(ERRORS.dispatchRateLimited, `retry after ${seconds} s`, seconds);
+  }
   if ("legacyDeliveryFailed" in answer) return errorBody(ERRORS.internal, LEGACY_DELIVERY_FAILED);
   const { trace, ...response } = answer;
   return trace ? { ...response, trace: { worker, ...trace } } : response;
-}
-
-/** Fills in what a caller may leave out: a time-ordered id and the current time. */
-function complete(notification: ParsedDispatchRequest["notification"]): Notification {
-  return {
-    ...notification,
-    id: notification.id ?? newNotificationId(),
-    timestamp: notification.timestamp ?? toLegacyTimestamp(new Date()),
-  };
 }

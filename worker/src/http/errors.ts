@@ -4,13 +4,20 @@ export { ERRORS };
 
 /** Thrown by handlers; the router's catch turns it into the JSON error body. */
 export class ApiError extends Error {
+  /** Extra response headers; Retry-After when there is a wait. */
+  readonly headers: Headers | undefined;
+
   constructor(
     readonly entry: ErrorEntry,
     readonly detail?: string,
-    readonly headers?: HeadersInit,
+    headers?: HeadersInit,
+    /** Sent as `retry_after` in the body and as the Retry-After header. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ? `${entry.message}: ${detail}` : entry.message);
     this.name = "ApiError";
+    this.headers = headers !== undefined || retryAfterSeconds !== undefined ? new Headers(headers) : undefined;
+    if (retryAfterSeconds !== undefined) this.headers?.set("Retry-After", String(retryAfterSeconds));
   }
 }
 
@@ -22,7 +29,10 @@ export function json(body: unknown, init?: ResponseInit): Response {
 }
 
 export function errorResponse(error: ApiError): Response {
-  return json(errorBody(error.entry, error.detail), { status: error.entry.status, headers: error.headers });
+  return json(errorBody(error.entry, error.detail, error.retryAfterSeconds), {
+    status: error.entry.status,
+    headers: error.headers,
+  });
 }
 
 /** The value of a successful validation; otherwise throws its catalog error. */

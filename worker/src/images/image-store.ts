@@ -1,12 +1,9 @@
-import { IMAGE_FILE_PATTERN } from "@analyst-notifications/schemas";
+import { IMAGE_FILE_PATTERN, IMAGE_URL_PREFIX } from "@analyst-notifications/schemas";
 import type { Env } from "../env.js";
 
 // Chart images in R2, one key per user and file: `<username>/<name>.png`.
 // Served only to their user: with the user's token, or with a short-lived
 // HMAC-signed URL for clients that cannot send headers (Markdown images).
-
-/** Same prefix the legacy server used; image_url values point here. */
-export const IMAGE_PATH_PREFIX = "/api/notifications/images/";
 
 const encoder = new TextEncoder();
 const signingKeys = new Map<string, Promise<CryptoKey>>();
@@ -17,8 +14,8 @@ function imageKey(username: string, name: string): string {
 
 /** The file name in an image_url (`/api/notifications/images/<name>`), or undefined. */
 export function imageNameFromUrl(imageUrl: string | undefined): string | undefined {
-  if (!imageUrl?.startsWith(IMAGE_PATH_PREFIX)) return undefined;
-  const name = imageUrl.slice(IMAGE_PATH_PREFIX.length);
+  if (!imageUrl?.startsWith(IMAGE_URL_PREFIX)) return undefined;
+  const name = imageUrl.slice(IMAGE_URL_PREFIX.length);
   return IMAGE_FILE_PATTERN.test(name) ? name : undefined;
 }
 
@@ -51,7 +48,7 @@ export async function signImageUrl(secret: string, username: string, name: strin
   const key = await signingKey(secret);
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(signedText(username, name, expiresAt)));
   const query = new URLSearchParams({ user: username, exp: String(expiresAt), sig: base64url(new Uint8Array(mac)) });
-  return `${IMAGE_PATH_PREFIX}${name}?${query}`;
+  return `${IMAGE_URL_PREFIX}${name}?${query}`;
 }
 
 /** Checks a signed URL's query in constant time; false when malformed, wrong or expired. */

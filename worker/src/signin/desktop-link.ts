@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import {
   DESKTOP_UNLINKED_MESSAGE,
   type DesktopAuthorizeResponse,
@@ -17,10 +18,10 @@ import { clientAddress } from "../auth/address-limits.js";
 import { redirect, withHtmlErrors } from "./browser.js";
 import { csrfToken, ensureCsrf } from "./csrf.js";
 import { escapeHtml, htmlPage } from "./pages.js";
-import { SIGNIN_PATHS, signInUrl } from "./paths.js";
+import { signInUrl } from "./paths.js";
 import { currentSession, type BrowserSession } from "./session.js";
 
-// The legacy desktop endpoints (legacy-protocol.md, "Tokens"), with real
+// The legacy desktop endpoints (docs/SIGN-IN.md), with real
 // revocation: unlink invalidates every earlier token and closes the sockets.
 
 const SECONDS_PER_DAY = 86_400;
@@ -36,7 +37,7 @@ async function requireSession(request: IRequest, env: Env): Promise<BrowserSessi
 export const handleDesktopLinkPage = withHtmlErrors(async (request: IRequest, env: Env) => {
   const config = loadConfig(env);
   const session = await currentSession(request, env);
-  if (!session) return redirect(signInUrl(SIGNIN_PATHS.desktopLink), undefined, 302);
+  if (!session) return redirect(signInUrl(GATEWAY_PATHS.desktopLink), undefined, 302);
   const state: LinkState = await userAccount(env, session.username).linkState();
   const csrf = await csrfToken(session, config);
   const badge = state.linked
@@ -75,7 +76,7 @@ async function post(path) {
 document.getElementById("authorize").addEventListener("click", async () => {
   status.textContent = "Authorizing…";
   try {
-    const { url } = await post("${SIGNIN_PATHS.desktopAuthorize}");
+    const { url } = await post("${GATEWAY_PATHS.desktopAuthorize}");
     const link = document.getElementById("open-app");
     link.href = url;
     link.hidden = false;
@@ -90,7 +91,7 @@ document.getElementById("authorize").addEventListener("click", async () => {
 document.getElementById("unlink").addEventListener("click", async () => {
   status.textContent = "Unlinking…";
   try {
-    const { message } = await post("${SIGNIN_PATHS.desktopUnlink}");
+    const { message } = await post("${GATEWAY_PATHS.desktopUnlink}");
     status.textContent = message + " Every device was signed out.";
     document.getElementById("link-state").innerHTML = '<span class="badge">Not linked</span>';
     document.getElementById("unlink").hidden = true;

@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import {
   OAUTH_CLIENT_ID_PATTERN,
   OAUTH_SCOPE,
@@ -29,7 +30,7 @@ import { readForm, redirect, withHtmlErrors } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, csrfToken, ensureCsrf } from "./csrf.js";
 import { escapeHtml, htmlPage } from "./pages.js";
-import { SIGNIN_PATHS, signInUrl } from "./paths.js";
+import { signInUrl } from "./paths.js";
 import { currentSession } from "./session.js";
 
 // OAuth 2.0 authorization server for the Raycast client: authorization code
@@ -148,7 +149,7 @@ export const handleOAuthAuthorizePage = withRedirectErrors(async (request, env) 
   <li>mark your notifications read, unread or deleted.</li>
 </ul>
 <p class="muted">Scope <code>${escapeHtml(params.scope)}</code>. Returns to ${escapeHtml(new URL(params.redirectUri).host || params.redirectUri)}. Unlinking the desktop app also signs Raycast out.</p>
-<form method="post" action="${SIGNIN_PATHS.oauthAuthorize}">
+<form method="post" action="${GATEWAY_PATHS.oauthAuthorize}">
   ${fields}
   <div class="actions">
     <button type="submit" name="decision" value="allow">Authorize Raycast</button>
@@ -308,8 +309,8 @@ export function handleOAuthMetadata(request: IRequest): Response {
   const origin = new URL(request.url).origin;
   const metadata: OAuthServerMetadata = {
     issuer: origin,
-    authorization_endpoint: `${origin}${SIGNIN_PATHS.oauthAuthorize}`,
-    token_endpoint: `${origin}${SIGNIN_PATHS.oauthToken}`,
+    authorization_endpoint: `${origin}${GATEWAY_PATHS.oauthAuthorize}`,
+    token_endpoint: `${origin}${GATEWAY_PATHS.oauthToken}`,
     response_types_supported: ["code"],
     grant_types_supported: ["authorization_code", "refresh_token"],
     code_challenge_methods_supported: ["S256"],

@@ -1,17 +1,17 @@
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import { InvalidTokenError, signSessionJwt, verifyRemoteJwt, verifySessionJwt } from "../auth/jwt.js";
 import type { Config } from "../config.js";
 import { DEFAULT_SIGNIN_FLOW_MAX_AGE_SECONDS } from "../config.js";
 import { ApiError, ERRORS } from "../http/errors.js";
 import { pkceChallenge, randomToken } from "./crypto.js";
 import { usernameForEmail } from "./identity.js";
-import { SIGNIN_PATHS } from "./paths.js";
 import { clearCookie, readCookie, sessionKeys, setCookie, type BrowserSession } from "./session.js";
 
 // OpenID Connect authorization-code flow with PKCE, `state` and `nonce`
 // (OpenID Connect Core 1.0 §3.1). Google by default; any issuer that
 // publishes discovery metadata works.
 
-export const CALLBACK_PATH = SIGNIN_PATHS.signInCallback;
+export const CALLBACK_PATH = GATEWAY_PATHS.signInCallback;
 const FLOW_COOKIE = "an-signin";
 /** Discovery metadata is refetched after this long, so a provider's key or endpoint move is picked up. */
 const DISCOVERY_CACHE_MS = 3_600_000;
@@ -53,7 +53,7 @@ async function discover(issuer: string): Promise<ProviderMetadata> {
 
 /** A local path to return to after sign-in; anything else (//host, https://…) becomes "/desktop/link". */
 export function safeNext(raw: string | null | undefined): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.includes("\\")) return SIGNIN_PATHS.desktopLink;
+  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.includes("\\")) return GATEWAY_PATHS.desktopLink;
   return raw;
 }
 

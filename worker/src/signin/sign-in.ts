@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS } from "@analyst-notifications/schemas";
 import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
@@ -8,7 +9,6 @@ import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, ensureCsrf } from "./csrf.js";
 import { finishOidcSignIn, safeNext, startOidcSignIn } from "./oidc.js";
 import { escapeHtml, htmlPage } from "./pages.js";
-import { SIGNIN_PATHS } from "./paths.js";
 import {
   SESSION_COOKIE,
   clearCookie,
@@ -33,13 +33,13 @@ export const handleSignInPage = withHtmlErrors(async (request: IRequest, env: En
     throw new ApiError(config.devSignInEnabled ? ERRORS.devSignInDisabled : ERRORS.signInNotConfigured);
   }
   const sso = config.oidc
-    ? `<p><a class="button" href="${escapeHtml(`${SIGNIN_PATHS.signIn}?${new URLSearchParams({ next, method: "sso" })}`)}">Continue with single sign-on</a></p>`
+    ? `<p><a class="button" href="${escapeHtml(`${GATEWAY_PATHS.signIn}?${new URLSearchParams({ next, method: "sso" })}`)}">Continue with single sign-on</a></p>`
     : "";
   return htmlPage({
     title: "Sign in",
     body: `<h1>Sign in</h1>
 ${sso}
-<form method="post" action="${SIGNIN_PATHS.devSignIn}">
+<form method="post" action="${GATEWAY_PATHS.devSignIn}">
   <p class="muted">Development sign-in (DEV_SIGNIN_ENABLED, localhost only): no password.</p>
   <label for="username">Username</label>
   <input type="text" id="username" name="username" required autocomplete="username" pattern="[A-Za-z0-9_][A-Za-z0-9._\\-]{0,63}">

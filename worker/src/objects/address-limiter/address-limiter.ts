@@ -14,7 +14,7 @@ export interface FailureCount {
  * sign-ins and token presentations in a fixed window that starts at the
  * first failure. The count lives in memory only: an object is evicted after
  * minutes without calls, longer than any window, so eviction forgets nothing
- * still in force; a deploy forgets the counts (README, "Failed sign-ins per
+ * still in force; a deploy forgets the counts (docs/SIGN-IN.md, "Failed sign-ins per
  * address").
  */
 export class AddressLimiter extends DurableObject<Env> {

@@ -1,5 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { AGENT_REPLACED_CLOSE_CODE, AgentResponseFrame, type ScriptInfo } from "@analyst-notifications/schemas";
+import {
+  PING_FRAME,
+  PONG_FRAME,
+  AGENT_REPLACED_CLOSE_CODE,
+  AgentResponseFrame,
+  type ScriptInfo,
+} from "@analyst-notifications/schemas";
 import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
@@ -38,7 +44,7 @@ export class BridgeAgent extends DurableObject<Env> {
     super(ctx, env);
     this.config = loadConfig(env);
     this.log = createLogger("BridgeAgent:global", this.config.logLevel);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
   /** The bridge's socket, handed over by the worker after checking BRIDGE_TOKEN. */

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES } from "@analyst-notifications/schemas";
+import { AUTH_ERROR_MESSAGES, AuthFrame, CLOSE_CODES, PING_FRAME } from "@analyst-notifications/schemas";
 import { AddressLimitedError } from "../../auth/address-limits.js";
 import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
@@ -13,8 +13,6 @@ import { userInbox } from "../stubs.js";
 /** Headers the worker sets when it hands a legacy socket to a lobby shard (never taken from clients). */
 export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobby-Shard" } as const;
 
-const PING = '{"type":"ping"}';
-
 /**
  * A socket of a known user. `queued` holds notifications while the user's
  * object is still counting it; `seq` is the last seq written to it (kept in
@@ -27,14 +25,14 @@ interface LobbyEntry {
 }
 
 /**
- * Legacy sockets (legacy-protocol.md), whose user is only known from the
+ * Legacy sockets (docs/PROTOCOL.md), whose user is only known from the
  * first frame after the upgrade. One shard of many (LEGACY_LOBBY_SHARDS),
  * picked by the client's address, accepts them with the Hibernation API: it
  * checks the auth frame, asks the user's object to count the socket
  * (limit, revocation), and then writes that user's notifications when the
  * user's object calls `deliver`. Heartbeats and auth deadlines are read
  * from attachments by one alarm, so nothing here lives only in memory and an
- * idle socket costs what a hibernated v2 socket costs (README, "What a socket
+ * idle socket costs what a hibernated v2 socket costs (docs/ARCHITECTURE.md, "What a socket
  * costs").
  */
 export class LegacyLobby extends DurableObject<Env> {
@@ -276,7 +274,7 @@ export class LegacyLobby extends DurableObject<Env> {
         let due = attachment.pongAt + (attachment.missedPongs + 1) * intervalMs;
         if (due <= horizon) {
           const missedPongs = attachment.missedPongs + 1;
-          if (!this.sendFrames(ws, [PING])) continue;
+          if (!this.sendFrames(ws, [PING_FRAME])) continue;
           if (missedPongs >= this.config.heartbeatTimeoutMissed) {
             closing.push(this.shut(ws, CLOSE_CODES.heartbeatTimeout, "heartbeat timeout"));
             continue;
@@ -397,7 +395,7 @@ function isPong(data: string): boolean {
  * The shard for a client address (FNV-1a): a user's sockets from one machine
  * share a shard, so a dispatch costs one call, not one per socket. Measured
  * on one machine, spreading a user's 5 sockets over 8 shards at random raised
- * p90 delivery latency from 7 to 42 ms (README, "How a legacy socket…").
+ * p90 delivery latency from 7 to 42 ms (docs/ARCHITECTURE.md, "How a legacy socket…").
  */
 export function lobbyShardFor(address: string, shards: number): number {
   let hash = 0x811c9dc5;

@@ -2,8 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import {
   CLOSE_CODES,
   ERRORS,
-  V2_PING,
-  V2_PONG,
+  PING_FRAME,
+  PONG_FRAME,
   errorBody,
   type InboxChangeResponse,
   type InboxDiagnostics,
@@ -79,7 +79,7 @@ export class UserInbox extends DurableObject<Env> {
       cleanUpImages,
     });
     // v2 heartbeats are answered by the runtime without waking the object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(V2_PING, V2_PONG));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     // Counts wake-ups from eviction: an operational figure, and the proof in tests.
     this.store.nextMeta("object_starts");
   }

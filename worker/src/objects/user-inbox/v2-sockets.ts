@@ -2,7 +2,7 @@ import {
   CLOSE_CODES,
   ClientV2Frame,
   ERRORS,
-  V2_PONG,
+  PONG_FRAME,
   describeIssues,
   errorBody,
   type InboxNotification,
@@ -194,7 +194,7 @@ export class V2Sockets {
     }
     if (isPing(parsed)) {
       // A ping that is not byte-identical to the auto-response request.
-      this.send(ws, V2_PONG);
+      this.send(ws, PONG_FRAME);
       return undefined;
     }
     const frame = ClientV2Frame.safeParse(parsed);
