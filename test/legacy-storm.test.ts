@@ -50,7 +50,7 @@ const received = (socket: TestSocket) =>
 describe("a storm of legacy connects in one lobby shard", () => {
   it(
     "delivers every notification once, in order, during the storm and after the lobby was evicted",
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const users = Array.from({ length: USERS }, (_, i) => `storm-${i}`);
       const expected = new Map(users.map((user) => [user, [] as string[]]));
@@ -76,7 +76,8 @@ describe("a storm of legacy connects in one lobby shard", () => {
         await sleep(250);
         return users.filter((user, i) => received(sockets[i]!).length < expected.get(user)!.length);
       };
-      await expect.poll(missing, { timeout: 20_000, interval: 0 }).toEqual([]);
+      // Generous: on a busy machine the bridge may be backing off after a slow answer.
+      await expect.poll(missing, { timeout: 60_000, interval: 0 }).toEqual([]);
       await sleep(500); // nothing more may arrive
       users.forEach((user, i) => expect(received(sockets[i]!), user).toEqual(expected.get(user)));
       for (const socket of sockets) socket.close();
