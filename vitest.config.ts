@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const extension = (path: string) => fileURLToPath(new URL(`./raycast-extension/${path}`, import.meta.url));
+
 // One runner for every package. Each project names where its tests live;
 // `npm test` adds the JSON reporter that .ci/run counts.
 export default defineConfig({
@@ -33,6 +35,7 @@ export default defineConfig({
           name: "e2e",
           root: "test",
           include: ["**/*.test.ts"],
+          exclude: ["raycast/**", "**/node_modules/**"],
           globalSetup: ["./global-setup.ts"],
           setupFiles: ["./setup.ts"],
           testTimeout: 30_000,
@@ -40,19 +43,24 @@ export default defineConfig({
         },
       },
       {
-        // @raycast/api is types only: its one accepted test double records the rendered tree.
-        // @raycast/utils is inlined so that its own @raycast/api imports get the double too.
+        // The Raycast extension against the real gateway. The extension is its own package
+        // (raycast-extension/node_modules): React comes from there, so that these tests and the
+        // extension's components share one copy; @raycast/api is its one accepted test double,
+        // and @raycast/utils is inlined so that its own @raycast/api imports get the double too.
+        // The extension's tests that need no server run with its own `npm test`.
         resolve: {
           alias: {
-            "@raycast/api": fileURLToPath(new URL("./raycast-extension/test/double/raycast-api.ts", import.meta.url)),
+            "@raycast/api": extension("test/double/raycast-api.ts"),
+            "react-test-renderer": extension("node_modules/react-test-renderer"),
+            react: extension("node_modules/react"),
           },
         },
         test: {
           name: "raycast",
-          root: "raycast-extension",
-          include: ["test/**/*.test.{ts,tsx}"],
+          root: "test/raycast",
+          include: ["**/*.test.{ts,tsx}"],
           // Builds the bridge (local-bridge/dist/cli.js) that the scripts test runs.
-          globalSetup: ["../test/global-setup.ts"],
+          globalSetup: ["../global-setup.ts"],
           server: { deps: { inline: ["@raycast/utils"] } },
           env: {
             CLOUDFLARE_CF_FETCH_ENABLED: "false",

@@ -2,7 +2,8 @@ import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
 import WebSocket from "ws";
-import { AckSchedule, type AuthOkV2Frame } from "@analyst-notifications/schemas";
+import type { AuthOkV2Frame } from "@analyst-notifications/schemas";
+import { AckSchedule } from "../raycast-extension/src/lib/ack-schedule";
 import type { Target } from "./processes.js";
 import { sleep } from "./stats.js";
 

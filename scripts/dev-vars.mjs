@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const DEV_VARS_PATH = fileURLToPath(new URL("../.dev.vars", import.meta.url));
+export const DEV_VARS_PATH = process.env.DEV_VARS_PATH || fileURLToPath(new URL("../.dev.vars", import.meta.url));
 
 /** The secrets a local run needs; each is generated when missing. */
 export const DEV_SECRETS = ["DESKTOP_JWT_SECRET", "BRIDGE_TOKEN"];

@@ -5,25 +5,46 @@
 //   GATEWAY_PERSIST                 state directory (none: in memory)
 //   GATEWAY_VARS                    JSON of secrets and vars over wrangler.toml's
 //   GATEWAY_INSPECTOR_PORT          workerd's inspector, for CPU profiles
-// Prints `GATEWAY_READY <url>` once it serves; exits 1 if workerd dies, so
-// the supervisor starts a fresh one.
+// Prints `GATEWAY_READY <url>` once it serves. When workerd dies it prints
+// `GATEWAY_RUNTIME_EXITED`, starts a new one (same bundle, port and storage:
+// far quicker than a new host) and prints `GATEWAY_READY` again; a workerd
+// that dies within DEFAULT_RUNTIME_MIN_UPTIME_MS of its start, or cannot be
+// started, makes the host exit 1 so the supervisor backs off.
 import { startGatewayRuntime } from "./gateway-runtime.js";
 
+/** A workerd that lived less than this is crash-looping: leave the backoff to the supervisor. */
+export const DEFAULT_RUNTIME_MIN_UPTIME_MS = 5_000;
+
 const env = process.env;
+let startedAt = Date.now();
+let stopping = false;
 const runtime = await startGatewayRuntime({
   host: env.GATEWAY_HOST ?? "127.0.0.1",
   port: Number(env.GATEWAY_PORT ?? 0),
   persistDir: env.GATEWAY_PERSIST || undefined,
   vars: JSON.parse(env.GATEWAY_VARS ?? "{}") as Record<string, string>,
   inspectorPort: env.GATEWAY_INSPECTOR_PORT ? Number(env.GATEWAY_INSPECTOR_PORT) : undefined,
-  onRuntimeExit: () => {
-    console.error("gateway host: workerd exited; exiting so the supervisor restarts it");
-    process.exit(1);
-  },
+  onRuntimeExit: () => void restartRuntime(),
 });
 console.log(`GATEWAY_READY ${runtime.url.href}`);
 
-let stopping = false;
+async function restartRuntime(): Promise<void> {
+  if (stopping) return;
+  if (Date.now() - startedAt < DEFAULT_RUNTIME_MIN_UPTIME_MS) {
+    console.error("gateway host: workerd exited right after its start; exiting");
+    process.exit(1);
+  }
+  console.log("GATEWAY_RUNTIME_EXITED");
+  try {
+    await runtime.restart();
+  } catch (error) {
+    console.error(`gateway host: workerd could not be restarted (${(error as Error).message}); exiting`);
+    process.exit(1);
+  }
+  startedAt = Date.now();
+  console.log(`GATEWAY_READY ${runtime.url.href}`);
+}
+
 const stop = async () => {
   if (stopping) return;
   stopping = true;
@@ -32,3 +53,5 @@ const stop = async () => {
 };
 process.on("SIGTERM", () => void stop());
 process.on("SIGINT", () => void stop());
+// Under `npm start` (an IPC channel): a supervisor that is gone leaves no gateway behind.
+if (process.send) process.once("disconnect", () => void stop());

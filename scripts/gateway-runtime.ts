@@ -4,7 +4,7 @@
 // same layout as `wrangler dev`. `npm start`, the e2e tests and the bench all
 // reach it through scripts/gateway-host.ts.
 import { build } from "esbuild";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,8 @@ export interface GatewayRuntimeOptions {
 
 export interface GatewayRuntime {
   url: URL;
+  /** Starts a new workerd with the same bundle, port and storage (after the old one died). */
+  restart(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -60,9 +62,9 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
   const script = await bundleWorker(main, define);
   const plainVars = (workerOptions.bindings ?? {}) as Record<string, unknown>;
   let disposing = false;
-  const miniflare = new Miniflare({
+  const miniflareOptions = (port: number): MiniflareOptions => ({
     host: options.host,
-    port: options.port,
+    port,
     ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
     log: new Log(LogLevel.WARN),
     logRequests: false,
@@ -84,9 +86,14 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
       },
     ],
   });
+  const miniflare = new Miniflare(miniflareOptions(options.port));
   const url = await miniflare.ready;
   return {
     url,
+    // Same options: Miniflare replaces the runtime process and keeps the port.
+    restart: async () => {
+      await miniflare.setOptions(miniflareOptions(Number(url.port)));
+    },
     dispose: async () => {
       disposing = true;
       await miniflare.dispose();

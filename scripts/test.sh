@@ -17,6 +17,14 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null && [ !
   step "install (npm ci)"
   npm ci --no-audit --no-fund || exit 1
   cp package-lock.json node_modules/.installed-from-lock
+  # The root's postinstall installed the extension from its own lockfile too.
+  cp raycast-extension/package-lock.json raycast-extension/node_modules/.installed-from-lock
+fi
+# The Raycast extension is its own package (the store installs it alone from its own lockfile).
+if ! cmp -s raycast-extension/package-lock.json raycast-extension/node_modules/.installed-from-lock 2>/dev/null; then
+  step "install raycast-extension (npm ci)"
+  (cd raycast-extension && npm ci --no-audit --no-fund) || exit 1
+  cp raycast-extension/package-lock.json raycast-extension/node_modules/.installed-from-lock
 fi
 bash scripts/install-test-deps.sh || exit 1
 
@@ -29,8 +37,11 @@ npx eslint . || status=1
 (cd raycast-extension && npx eslint .) || status=1
 npx prettier --check . >/dev/null || { npx prettier --list-different .; status=1; }
 
-step "tests"
 rm -rf reports && mkdir -p reports
+step "raycast extension alone (copy of the folder: npm ci, ray build, its tests)"
+bash scripts/raycast-standalone.sh reports/raycast-standalone.json || status=1
+
+step "tests"
 npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json || status=1
 
 node scripts/summarize-reports.mjs reports || status=1

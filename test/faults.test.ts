@@ -2,9 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { AckSchedule, type AuthOkV2Frame } from "@analyst-notifications/schemas";
+import type { AuthOkV2Frame } from "@analyst-notifications/schemas";
+import { AckSchedule } from "../raycast-extension/src/lib/ack-schedule";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { socketRequest, startBridge, type Bridge } from "./helpers/bridge.js";
+import { TEST_ACK_DELAY_MS } from "./helpers/ws-client.js";
 import { GatewayProcess } from "./helpers/gateway-process.js";
 import { mintToken } from "./helpers/tokens.js";
 
@@ -105,9 +107,13 @@ class ResumingClient {
       ws.on("message", (data) => {
         const frame = JSON.parse(data.toString()) as { type: string; id?: string; seq?: number };
         if (frame.type === "auth_ok") {
-          acks = new AckSchedule(frame as unknown as AuthOkV2Frame, (cursor) => {
-            if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ack", cursor }));
-          });
+          acks = new AckSchedule(
+            frame as unknown as AuthOkV2Frame,
+            (cursor) => {
+              if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ack", cursor }));
+            },
+            TEST_ACK_DELAY_MS,
+          );
           // Only an established socket reconnects on close; a failed attempt is retried by connect().
           ws.once("close", () => {
             acks?.stop();

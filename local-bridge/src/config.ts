@@ -34,6 +34,12 @@ export const DEFAULT_DISPATCH_SYNC_DEADLINE_MS = 1_000;
 export const DEFAULT_FORWARD_BATCH_MAX_ENTRIES = DISPATCH_BATCH_MAX;
 /** Batches in flight at once; each user is in at most one, so order per user holds. 8 measured ~3x the live throughput of 2. */
 export const DEFAULT_FORWARD_CONCURRENCY = 8;
+/**
+ * On SIGTERM/SIGINT, how long calls in flight may take to get their answer
+ * (at most DISPATCH_SYNC_DEADLINE_MS each, then 202) before the bridge closes
+ * what is left and exits; below systemd's TimeoutStopSec (15 s in the unit).
+ */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000;
 /** First retry delay after the worker failed; doubles per failure, with jitter. */
 export const DEFAULT_FORWARD_RETRY_BASE_MS = 250;
 /** Longest pause between retries while the worker is down. */
@@ -46,6 +52,12 @@ export const DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS = 70_000;
 export const DEFAULT_SCRIPTS_MAX_CONCURRENT = 4;
 /** Longest pause between reconnects of the agent channel (legacy client: 1 s to 30 s). */
 export const DEFAULT_AGENT_RECONNECT_MAX_MS = 30_000;
+/**
+ * How long `send` and `cron` keep retrying a dispatch the socket did not
+ * answer (a bridge restarting, a call cut), with the same id each time, so
+ * the retry is stored once: 250 ms doubling, for at most this long.
+ */
+export const DEFAULT_SOCKET_RETRY_WINDOW_MS = 4_000;
 /** Legacy: each script of the cron job may run 60 s. */
 export const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 60;
 /** Legacy: where each user keeps notification scripts. */
@@ -68,6 +80,7 @@ export interface BridgeConfig {
   readonly spoolMaxBytes: number;
   readonly spoolSegmentBytes: number;
   readonly dispatchSyncDeadlineMs: number;
+  readonly shutdownDrainMs: number;
   readonly forwardBatchMaxEntries: number;
   readonly forwardConcurrency: number;
   readonly forwardRetryBaseMs: number;
@@ -128,7 +141,8 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     env: "BRIDGE_TOKEN",
     default: "(required)",
-    description: "Service secret shared with the worker (32+ characters).",
+    description:
+      "This bridge's token: the worker's BRIDGE_TOKEN, or this bridge's entry in BRIDGE_TOKENS (32+ characters).",
     usedBy: ["serve"],
   },
   {
@@ -165,6 +179,13 @@ export const SETTINGS: readonly SettingDoc[] = [
     env: "DISPATCH_SYNC_DEADLINE_MS",
     default: String(DEFAULT_DISPATCH_SYNC_DEADLINE_MS),
     description: 'How long POST /dispatch waits for the worker before answering 202 {"queued":true}.',
+    usedBy: ["serve"],
+  },
+  {
+    env: "SHUTDOWN_DRAIN_MS",
+    default: String(DEFAULT_SHUTDOWN_DRAIN_MS),
+    description:
+      "On SIGTERM/SIGINT: new connections are refused at once, calls in flight get their answer within this time, then the bridge exits.",
     usedBy: ["serve"],
   },
   {
@@ -306,6 +327,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     spoolMaxBytes: integer(env, "SPOOL_MAX_BYTES", DEFAULT_SPOOL_MAX_BYTES, 4096),
     spoolSegmentBytes: integer(env, "SPOOL_SEGMENT_BYTES", DEFAULT_SPOOL_SEGMENT_BYTES, 1024),
     dispatchSyncDeadlineMs: integer(env, "DISPATCH_SYNC_DEADLINE_MS", DEFAULT_DISPATCH_SYNC_DEADLINE_MS, 0),
+    shutdownDrainMs: integer(env, "SHUTDOWN_DRAIN_MS", DEFAULT_SHUTDOWN_DRAIN_MS, 0),
     forwardBatchMaxEntries,
     forwardConcurrency: integer(env, "FORWARD_CONCURRENCY", DEFAULT_FORWARD_CONCURRENCY, 1),
     forwardRetryBaseMs: integer(env, "FORWARD_RETRY_BASE_MS", DEFAULT_FORWARD_RETRY_BASE_MS, 1),

@@ -1,9 +1,9 @@
-import { LOCAL_PATHS, SCRIPT_STEM_PATTERN, ScriptOutput } from "@analyst-notifications/schemas";
+import { SCRIPT_STEM_PATTERN, ScriptOutput } from "@analyst-notifications/schemas";
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "./log.js";
 import { runCommand } from "./run-command.js";
-import { requestSocket } from "./socket-client.js";
+import { derivedDispatchId, dispatchWithRetry } from "./safe-retry.js";
 
 /** Legacy: a script without `cooldown` may notify once an hour. */
 export const DEFAULT_COOLDOWN = "1h";
@@ -90,17 +90,25 @@ async function runOne(name: string, options: CronOptions): Promise<ScriptOutcome
     return "silent";
   }
 
-  const now = Math.floor((options.now ?? Date.now)() / 1000);
+  const nowMs = (options.now ?? Date.now)();
+  const now = Math.floor(nowMs / 1000);
   const statePath = join(options.stateDir, `${stem}.json`);
-  const lastSent = readLastSent(statePath);
+  const state = readState(statePath);
+  const lastSent = state.last_sent;
   const cooldown = cooldownSeconds(output.data.cooldown ?? DEFAULT_COOLDOWN);
   if (lastSent !== undefined && now - lastSent < cooldown) {
     log.info("script in cooldown; not sent", { script: name, secondsLeft: cooldown - (now - lastSent) });
     return "cooldown";
   }
-  const answer = await requestSocket(options.socketPath, "POST", LOCAL_PATHS.dispatch, {
+  // The run that first tried to send is recorded before sending: if the call
+  // is cut after the bridge took it, the next cron run sends the same id and
+  // the inbox stores it once.
+  const run = state.pending_run ?? String(nowMs);
+  if (state.pending_run === undefined) writeState(statePath, { ...state, pending_run: run });
+  const answer = await dispatchWithRetry(options.socketPath, {
     user: options.user,
     notification: {
+      id: derivedDispatchId("cron", [options.user, stem, run]),
       title: output.data.title!, // the schema requires it with notify:true
       message: output.data.message ?? "",
       script: stem,
@@ -110,7 +118,7 @@ async function runOne(name: string, options: CronOptions): Promise<ScriptOutcome
   if (answer.status !== 200 && answer.status !== 202) {
     return fail(log, name, `the bridge refused the dispatch (${answer.status})`, JSON.stringify(answer.body));
   }
-  writeLastSent(statePath, now);
+  writeState(statePath, { last_sent: now });
   log.info("script notified", { script: name, queued: answer.status === 202 });
   return "sent";
 }
@@ -120,19 +128,31 @@ function fail(log: Logger, name: string, reason: string, detail?: string): Scrip
   return "failed";
 }
 
-function readLastSent(path: string): number | undefined {
+/**
+ * A script's state: the legacy `{"last_sent": <epoch s>}`, plus `pending_run`
+ * while a send is not known to have reached the bridge (legacy readers ignore it).
+ */
+interface ScriptState {
+  last_sent?: number;
+  pending_run?: string;
+}
+
+function readState(path: string): ScriptState {
   try {
-    const value = (JSON.parse(readFileSync(path, "utf8")) as { last_sent?: unknown }).last_sent;
-    return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+    const raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    const state: ScriptState = {};
+    if (typeof raw.last_sent === "number" && Number.isFinite(raw.last_sent)) state.last_sent = raw.last_sent;
+    if (typeof raw.pending_run === "string" && /^\d{1,16}$/.test(raw.pending_run)) state.pending_run = raw.pending_run;
+    return state;
   } catch {
-    return undefined;
+    return {};
   }
 }
 
-/** Legacy format `{"last_sent": <epoch s>}`; written via rename so a crash never leaves half a file. */
-function writeLastSent(path: string, epochSeconds: number): void {
+/** Written via rename so a crash never leaves half a file. */
+function writeState(path: string, state: ScriptState): void {
   mkdirSync(resolve(path, ".."), { recursive: true, mode: 0o700 });
   const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ last_sent: epochSeconds })}\n`, { mode: 0o600 });
+  writeFileSync(temporary, `${JSON.stringify(state)}\n`, { mode: 0o600 });
   renameSync(temporary, path);
 }

@@ -20,6 +20,8 @@ export interface BridgeStages {
 
 interface Item {
   entry: SpoolEntry;
+  /** When this process queued it: acceptance, or the start for a recovered backlog. */
+  queuedAt: number;
   waiters: Array<(outcome: Outcome) => void>;
   imageUploaded: boolean;
   stages?: BridgeStages;
@@ -82,6 +84,14 @@ export class Forwarder {
     return outcome;
   }
 
+  /** The worker is back (its supervisor restarted it): retry now rather than at the end of the backoff. */
+  retryNow(): void {
+    if (this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.pump();
+  }
+
   /** Stops sending; what is not acknowledged stays in the spool for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -90,8 +100,15 @@ export class Forwarder {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Seconds the oldest waiting entry has waited (each user's queue is oldest first). */
+  oldestAgeSeconds(now = Date.now()): number {
+    let oldest = now;
+    for (const queue of this.queues.values()) oldest = Math.min(oldest, queue[0]?.queuedAt ?? now);
+    return (now - oldest) / 1000;
+  }
+
   private enqueue(entry: SpoolEntry): Item {
-    const item: Item = { entry, waiters: [], imageUploaded: false };
+    const item: Item = { entry, queuedAt: Date.now(), waiters: [], imageUploaded: false };
     const queue = this.queues.get(entry.user);
     if (queue) queue.push(item);
     else this.queues.set(entry.user, [item]);
@@ -160,6 +177,7 @@ export class Forwarder {
       const result = results[index];
       if (result && "sent" in result) {
         done.push(item);
+        this.gateway.metrics.forwarded += 1;
         const { trace: _trace, ...body } = result; // the caller gets the legacy answer
         for (const resolve of item.waiters) resolve({ status: 200, body });
         continue;
@@ -177,6 +195,7 @@ export class Forwarder {
       // Refused for good (the bridge validates with the same schema, so this
       // means the worker's rules differ): logged loudly, never retried forever.
       this.log.error("worker refused a dispatch; dropped", { id: item.entry.notification.id, result });
+      this.gateway.metrics.refused += 1;
       done.push(item);
       for (const resolve of item.waiters) resolve({ status, body: result });
     }
@@ -278,6 +297,7 @@ export class Forwarder {
 
   private retryLater(error: unknown): void {
     const delayMs = backoffDelayMs(this.config.forwardRetryBaseMs, this.config.forwardRetryMaxMs, this.failures);
+    this.gateway.metrics.retries += 1;
     this.failures = Math.min(this.failures + 1, 30);
     const status = error instanceof GatewayRejected ? error.status : undefined;
     this.log[this.failures === 1 ? "warn" : "debug"]("forwarding failed; retrying", {

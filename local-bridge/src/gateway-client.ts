@@ -9,6 +9,7 @@ import {
   type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
+import { BridgeMetrics, type GatewayOp, type GatewayResult } from "./metrics.js";
 
 /** The worker answered, but not with success: its status and JSON body are passed on. */
 export class GatewayRejected extends Error {
@@ -42,7 +43,10 @@ export class GatewayClient {
   private readonly agent: HttpAgent;
   private readonly send: (url: URL, options: RequestOptions) => ClientRequest;
 
-  constructor(private readonly config: BridgeConfig) {
+  constructor(
+    private readonly config: BridgeConfig,
+    readonly metrics = new BridgeMetrics(),
+  ) {
     const secure = config.gatewayUrl.protocol === "https:";
     this.agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.send = secure ? httpsRequest : httpRequest;
@@ -51,16 +55,22 @@ export class GatewayClient {
   /** `trace`: each result carries when the worker, the user's object and a lobby shard handled it. */
   dispatchBatch(dispatches: ParsedDispatchRequest[], trace = false): Promise<DispatchBatchResponse> {
     const headers: Record<string, string> = trace ? { [DISPATCH_TRACE_HEADER]: "1" } : {};
-    return this.call<DispatchBatchResponse>("POST", GATEWAY_PATHS.bridgeDispatchBatch, { dispatches }, headers);
+    return this.call<DispatchBatchResponse>(
+      "dispatch_batch",
+      "POST",
+      GATEWAY_PATHS.bridgeDispatchBatch,
+      { dispatches },
+      headers,
+    );
   }
 
   /** Idempotent: the same name and bytes may be uploaded again after a crash. */
   uploadImage(user: string, name: string, png: Buffer): Promise<unknown> {
-    return this.call("PUT", fillPath(GATEWAY_PATHS.bridgeImage, { user, name }), png);
+    return this.call("image", "PUT", fillPath(GATEWAY_PATHS.bridgeImage, { user, name }), png);
   }
 
   health(): Promise<HealthResponse> {
-    return this.call<HealthResponse>("GET", GATEWAY_PATHS.bridgeHealth);
+    return this.call<HealthResponse>("health", "GET", GATEWAY_PATHS.bridgeHealth);
   }
 
   /** Closes the kept-alive connections. */
@@ -68,7 +78,28 @@ export class GatewayClient {
     this.agent.destroy();
   }
 
-  private call<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  /** One call, timed into the latency histogram with how it ended. */
+  private async call<T>(
+    op: GatewayOp,
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
+    const started = performance.now();
+    let result: GatewayResult = "ok";
+    try {
+      return await this.exchange<T>(method, path, body, extraHeaders);
+    } catch (error) {
+      if (!(error instanceof GatewayRejected)) result = "unavailable";
+      else result = error.status === 401 ? "unauthorized" : "rejected";
+      throw error;
+    } finally {
+      this.metrics.observeRequest(op, (performance.now() - started) / 1000, result);
+    }
+  }
+
+  private exchange<T>(method: string, path: string, body: unknown, extraHeaders: Record<string, string>): Promise<T> {
     const binary = Buffer.isBuffer(body);
     const payload = body === undefined ? undefined : binary ? body : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = {

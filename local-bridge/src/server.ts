@@ -1,5 +1,6 @@
 import {
   ERRORS,
+  IDEMPOTENCY_KEY_HEADER,
   LOCAL_PATHS,
   errorBody,
   checkNotificationText,
@@ -7,6 +8,7 @@ import {
   type DispatchQueuedResponse,
   type ErrorEntry,
   type HealthResponse,
+  type SupervisorRestarts,
 } from "@analyst-notifications/schemas";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { BridgeConfig } from "./config.js";
@@ -14,6 +16,7 @@ import type { Outcome } from "./forwarder.js";
 import type { GatewayClient } from "./gateway-client.js";
 import { ImageFileError } from "./image-file.js";
 import type { Intake } from "./intake.js";
+import type { Forwarder } from "./forwarder.js";
 import { errorMessage, type Logger } from "./log.js";
 import { SpoolFullError, SpoolWriteError, type Spool } from "./spool.js";
 
@@ -24,7 +27,10 @@ export interface BridgeParts {
   gateway: GatewayClient;
   spool: Spool;
   intake: Intake;
+  forwarder: Forwarder;
   agentState: () => NonNullable<HealthResponse["agent_channel"]>;
+  /** Under `npm start`: the supervisor's restart counts. */
+  restarts: () => SupervisorRestarts | undefined;
 }
 
 const QUEUED: DispatchQueuedResponse = { sent: 0, queued: true };
@@ -39,13 +45,14 @@ class HttpError extends Error {
   }
 }
 
-/** The dispatch API of the data server: `POST /dispatch`, `GET /health`. */
+/** The dispatch API of the data server: `POST /dispatch`, `GET /health`, `GET /metrics`. */
 export function createBridgeServer(parts: BridgeParts): Server {
   const { config, log, gateway, spool, intake } = parts;
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
     [`POST ${LOCAL_PATHS.dispatch}`]: async (req) =>
-      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes)),
+      handleDispatchPost(await readJson(req, config.dispatchBodyLimitBytes), headerValue(req, IDEMPOTENCY_KEY_HEADER)),
     [`GET ${LOCAL_PATHS.health}`]: () => handleHealthGet(),
+    [`GET ${LOCAL_PATHS.metrics}`]: () => handleMetricsGet(),
   };
 
   /**
@@ -53,8 +60,8 @@ export function createBridgeServer(parts: BridgeParts): Server {
    * caller waits up to DISPATCH_SYNC_DEADLINE_MS for the worker's own answer,
    * else gets 202 while the forwarder keeps trying.
    */
-  async function handleDispatchPost(body: unknown): Promise<[number, unknown]> {
-    const validation = validateLocalDispatch(body);
+  async function handleDispatchPost(body: unknown, idempotencyKey: string | undefined): Promise<[number, unknown]> {
+    const validation = validateLocalDispatch(body, idempotencyKey);
     if (!validation.ok) throw new HttpError(validation.error, validation.detail);
     const { request, imagePath } = validation.value;
     const text = checkNotificationText(request.notification, config.notificationText);
@@ -74,7 +81,33 @@ export function createBridgeServer(parts: BridgeParts): Server {
       log.debug("health: worker unreachable", { error: errorMessage(error) });
       health = { status: "ok", connections: 0, users: {}, worker_reachable: false };
     }
-    return [200, { ...health, spool_depth: spool.depth, spool_bytes: spool.bytes, agent_channel: parts.agentState() }];
+    const restarts = parts.restarts();
+    return [
+      200,
+      {
+        ...health,
+        spool_depth: spool.depth,
+        spool_bytes: spool.bytes,
+        agent_channel: parts.agentState(),
+        ...(restarts ? { restarts } : {}),
+      },
+    ];
+  }
+
+  /** Prometheus text; asks the worker's health (bounded by GATEWAY_TIMEOUT_MS) so reachability is current. */
+  async function handleMetricsGet(): Promise<[number, unknown]> {
+    const workerReachable = await gateway.health().then(
+      () => true,
+      () => false,
+    );
+    const text = gateway.metrics.render({
+      spoolDepth: spool.depth,
+      spoolBytes: spool.bytes,
+      spoolOldestAgeSeconds: parts.forwarder.oldestAgeSeconds(),
+      agentChannel: parts.agentState(),
+      workerReachable,
+    });
+    return [200, new PrometheusText(text)];
   }
 
   return createServer((req, res) => {
@@ -91,6 +124,12 @@ export function createBridgeServer(parts: BridgeParts): Server {
   function knownPath(path: string | undefined): boolean {
     return Object.keys(routes).some((key) => key.endsWith(` ${path}`));
   }
+}
+
+/** A header's value; a repeated header is joined with ", " (and so fails any id pattern). */
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
 }
 
 function readJson(req: IncomingMessage, limitBytes: number): Promise<unknown> {
@@ -136,9 +175,16 @@ function withDeadline(outcome: Promise<Outcome>, deadlineMs: number): Promise<Ou
   });
 }
 
+/** A body sent as Prometheus text rather than JSON. */
+class PrometheusText {
+  constructor(readonly text: string) {}
+}
+
 function writeJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  const prometheus = body instanceof PrometheusText;
+  const text = prometheus ? body.text : JSON.stringify(body);
+  const type = prometheus ? "text/plain; version=0.0.4; charset=utf-8" : "application/json";
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -1,72 +1,41 @@
 import {
   Icon,
-  Keyboard,
   LaunchType,
-  LocalStorage,
   MenuBarExtra,
   environment,
+  getPreferenceValues,
   launchCommand,
   openExtensionPreferences,
 } from "@raycast/api";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { getSettings } from "./api/session";
-import { SHORTCUTS } from "./components/NotificationActions";
+import { useEffect } from "react";
+import { showBanners } from "./actions/banners";
+import { openInbox, recordMenuBarRun } from "./actions/launch";
+import { settingsProblem } from "./api/session";
 import { useInbox } from "./hooks/useInbox";
-import { bannerArguments, parseSeenIds, planBanners } from "./lib/banners";
 import { DEFAULT_MENU_BAR_ITEMS } from "./lib/config";
 import { getErrorMessage } from "./lib/errors";
 import { menuBarTitle, preview, relativeTime } from "./lib/format";
-import { OSASCRIPT_PATH } from "./lib/osascript";
-import { STORAGE_KEYS } from "./lib/storage";
-import type { SyncResult } from "./lib/sync";
+import { SHORTCUTS } from "./lib/shortcuts";
 
 const BELL_ICON = { source: { light: "bell.png", dark: "bell@dark.png" } };
-
-/**
- * macOS banners for what a background sync found: capped per run, never
- * twice for the same id (seen ids persist in LocalStorage). The first sync of
- * an account only remembers ids: old notifications are not news.
- */
-export async function showBanners(
-  result: SyncResult,
-  show: boolean,
-  runOsascript: (args: string[]) => Promise<unknown> = (args) => promisify(execFile)(OSASCRIPT_PATH, args),
-): Promise<void> {
-  if (result.added.length === 0) return;
-  const seen = parseSeenIds(await LocalStorage.getItem<string>(STORAGE_KEYS.bannerSeenIds));
-  const plan = planBanners(result.added, seen);
-  await LocalStorage.setItem(STORAGE_KEYS.bannerSeenIds, JSON.stringify(plan.seenIds));
-  if (!show || !result.hadCursor) return;
-  for (const banner of plan.banners) {
-    // A banner that fails (Notification Center off) must not fail the sync.
-    await runOsascript(bannerArguments(banner)).catch(() => undefined);
-  }
-}
-
-function openInbox(notificationId?: string) {
-  return launchCommand({
-    name: "inbox",
-    type: LaunchType.UserInitiated,
-    ...(notificationId ? { context: { notificationId } } : {}),
-  });
-}
 
 /** Bell and unread count; the newest notifications; mark all read; the sign-in and sync state. */
 export function MenuBar() {
   const background = environment.launchType === LaunchType.Background;
+  const { showCountAtZero, banners } = getPreferenceValues<Preferences.MenuBar>();
+  // Raycast refreshes a menu bar in the background only once it ran: sign-in asks for that run.
+  useEffect(() => void recordMenuBarRun(), []);
   // Banners only from background runs (a user who opened the menu sees the items), but
   // every run records what it saw so a later background run does not announce it.
   const inbox = useInbox({
-    onSynced: (result) => showBanners(result, background && getSettings().banners),
+    onSynced: (result) => showBanners(result, background && banners !== false),
     refreshMenuBar: false,
   });
-  const { showCountAtZero } = inbox.session.settings;
   const newest = inbox.notifications.slice(0, DEFAULT_MENU_BAR_ITEMS);
   return (
     <MenuBarExtra
       icon={BELL_ICON}
-      title={inbox.authRequired ? undefined : menuBarTitle(inbox.unread, showCountAtZero)}
+      title={inbox.authRequired ? undefined : menuBarTitle(inbox.unread, showCountAtZero === true)}
       tooltip={`Analyst Notifications: ${inbox.unread} unread`}
       isLoading={inbox.isLoading}
     >
@@ -95,12 +64,7 @@ export function MenuBar() {
             onAction={inbox.markAllAsRead}
           />
         ) : null}
-        <MenuBarExtra.Item
-          title="Open Inbox"
-          icon={Icon.List}
-          shortcut={Keyboard.Shortcut.Common.Open}
-          onAction={() => openInbox()}
-        />
+        <MenuBarExtra.Item title="Open Inbox" icon={Icon.List} shortcut={SHORTCUTS.open} onAction={() => openInbox()} />
         <MenuBarExtra.Item
           title="Run Notification Script…"
           icon={Icon.Play}
@@ -124,6 +88,16 @@ export function MenuBar() {
   );
 }
 
+/** The menu while the Server URL is missing or unusable: one item to fix it. */
+function ServerUrlMenu({ problem }: { problem: string }) {
+  return (
+    <MenuBarExtra icon={BELL_ICON} tooltip={`Analyst Notifications: ${problem}`}>
+      <MenuBarExtra.Item title="Set Server URL…" icon={Icon.Gear} onAction={openExtensionPreferences} />
+    </MenuBarExtra>
+  );
+}
+
 export default function Command() {
-  return <MenuBar />;
+  const problem = settingsProblem();
+  return problem ? <ServerUrlMenu problem={problem} /> : <MenuBar />;
 }

@@ -3,10 +3,10 @@ import { useCachedPromise } from "@raycast/utils";
 import { useMemo } from "react";
 import { getScripts } from "./api/getScripts";
 import { getSession } from "./api/session";
-import { SHORTCUTS } from "./components/NotificationActions";
 import { ScriptActions } from "./components/ScriptActions";
 import { View } from "./components/View";
 import { AuthRequiredError, getErrorMessage } from "./lib/errors";
+import { SHORTCUTS } from "./lib/shortcuts";
 
 /** The user's notification scripts with their last run; running one shows a progress toast. */
 export function RunScript() {

@@ -36,6 +36,11 @@ export const ERRORS = {
   missingScriptName: { code: 40009, status: 400, message: "Missing 'name' field" }, // legacy
   invalidScriptName: { code: 40010, status: 400, message: "invalid script name" },
   invalidImage: { code: 40011, status: 400, message: "invalid image" },
+  idempotencyKeyConflict: {
+    code: 40012,
+    status: 400,
+    message: "invalid dispatch: the Idempotency-Key header and notification.id differ",
+  },
   tokenMissing: { code: 40102, status: 401, message: "Missing or invalid Authorization header" }, // legacy
   tokenInvalid: { code: 40103, status: 401, message: "Invalid or expired token" }, // legacy
   desktopNotLinked: { code: 40006, status: 400, message: "Desktop app is not linked." }, // legacy

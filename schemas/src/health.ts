@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SupervisorRestarts } from "./supervisor.js";
 
 /** `GET /health` on the bridge socket: the legacy body, real counts per user. */
 export const HealthResponse = z
@@ -19,10 +20,20 @@ export const HealthResponse = z
       .enum(["connected", "connecting", "off"])
       .optional()
       .meta({ description: "Bridge only: state of the outbound agent WebSocket (scripts on demand)." }),
+    bridges: z
+      .record(z.string(), z.enum(["connected", "disconnected"]))
+      .optional()
+      .meta({
+        description:
+          'Worker: each configured bridge (BRIDGE_TOKEN is "default", BRIDGE_TOKENS the others) and whether its agent channel is connected.',
+      }),
     worker_reachable: z
       .boolean()
       .optional()
       .meta({ description: "Bridge only: the worker answered this health check; counts are 0 when not." }),
+    restarts: SupervisorRestarts.optional().meta({
+      description: "Bridge under `npm start` only: how often its supervisor restarted the gateway and the bridge.",
+    }),
   })
   .meta({ id: "HealthResponse", title: "HealthResponse" });
 export type HealthResponse = z.infer<typeof HealthResponse>;

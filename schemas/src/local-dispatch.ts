@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DispatchRequest, validateDispatch, type ParsedDispatchRequest, type Validation } from "./dispatch.js";
 import { ERRORS } from "./errors.js";
-import { NotificationInput } from "./notification.js";
+import { NotificationId, NotificationInput } from "./notification.js";
 
 /** Linux PATH_MAX. */
 export const IMAGE_PATH_MAX_CHARS = 4_096;
@@ -28,14 +28,37 @@ export const DispatchQueuedResponse = z
   .meta({ id: "DispatchQueuedResponse", title: "DispatchQueuedResponse" });
 export type DispatchQueuedResponse = z.infer<typeof DispatchQueuedResponse>;
 
-/** Validates a socket dispatch; legacy messages as validateDispatch, plus `image_path`. */
+/**
+ * The header a caller may send on `POST /dispatch` instead of `notification.id`
+ * (for callers that cannot change the body): same format, same meaning. Both
+ * given and different is a 400.
+ */
+export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
+/**
+ * Validates a socket dispatch; legacy messages as validateDispatch, plus
+ * `image_path` and the `Idempotency-Key` header's value, which becomes the id.
+ */
 export function validateLocalDispatch(
   body: unknown,
+  idempotencyKey?: string,
 ): Validation<{ request: ParsedDispatchRequest; imagePath: string | undefined }> {
   const validation = validateDispatch(body);
   if (!validation.ok) return validation;
+  let request = validation.value;
+  if (idempotencyKey !== undefined) {
+    const key = NotificationId.safeParse(idempotencyKey);
+    if (!key.success) {
+      const detail = `${IDEMPOTENCY_KEY_HEADER} header: ${key.error.issues[0]?.message}`;
+      return { ok: false, error: ERRORS.invalidDispatch, detail };
+    }
+    if (request.notification.id !== undefined && request.notification.id !== key.data) {
+      return { ok: false, error: ERRORS.idempotencyKeyConflict };
+    }
+    request = { ...request, notification: { ...request.notification, id: key.data } };
+  }
   const raw = (body as { notification: Record<string, unknown> }).notification.image_path;
-  if (raw === undefined) return { ok: true, value: { request: validation.value, imagePath: undefined } };
+  if (raw === undefined) return { ok: true, value: { request, imagePath: undefined } };
   const path = ImagePath.safeParse(raw);
   if (!path.success) {
     return {
@@ -44,5 +67,5 @@ export function validateLocalDispatch(
       detail: `notification.image_path: ${path.error.issues[0]?.message}`,
     };
   }
-  return { ok: true, value: { request: validation.value, imagePath: path.data } };
+  return { ok: true, value: { request, imagePath: path.data } };
 }

@@ -41,6 +41,8 @@ export const IMAGE_URL_PREFIX = "/api/notifications/images/";
 export const LOCAL_PATHS = {
   dispatch: "/dispatch",
   health: "/health",
+  /** Prometheus text (local-bridge/src/metrics.ts). */
+  metrics: "/metrics",
 } as const;
 
 /** A path with each `:param` replaced by its URL-encoded value; a missing value throws. */

@@ -39,6 +39,7 @@ import {
 import { ErrorBody } from "./errors.js";
 import { HealthResponse } from "./health.js";
 import { Notification, NotificationInput } from "./notification.js";
+import { SupervisorMessage, SupervisorRestarts } from "./supervisor.js";
 import { OAuthErrorBody, OAuthServerMetadata, OAuthTokenRequest, OAuthTokenResponse } from "./oauth.js";
 import { AuthErrorFrame, AuthFrame, AuthOkFrame, NotificationFrame, PingFrame, PongFrame } from "./ws-frames.js";
 
@@ -95,4 +96,6 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   DeletedFrame,
   AckFrame,
   ErrorFrame,
+  SupervisorRestarts,
+  SupervisorMessage,
 };

@@ -1,5 +1,12 @@
 import WebSocket from "ws";
-import { AckSchedule } from "@analyst-notifications/schemas";
+import { AckSchedule } from "../../raycast-extension/src/lib/ack-schedule";
+
+/**
+ * Test clients acknowledge a trickle after 100 ms, sooner than the extension
+ * (its ACK_DELAY_MS, 250 ms), so long fault runs on a loaded machine stay
+ * within their deadlines; the schedule itself is the extension's.
+ */
+export const TEST_ACK_DELAY_MS = 100;
 
 export interface Frame {
   type: string;
@@ -126,9 +133,13 @@ export async function connectV2(
   const authOk = await socket.next();
   if (authOk.type !== "auth_ok") throw new Error(`expected auth_ok, got ${JSON.stringify(authOk)}`);
   if (ack) {
-    socket.acks = new AckSchedule(authOk as Frame & { cursor: number; ack_window: number }, (cursor) => {
-      if (socket.ws.readyState === WebSocket.OPEN) socket.send({ type: "ack", cursor });
-    });
+    socket.acks = new AckSchedule(
+      authOk as Frame & { cursor: number; ack_window: number },
+      (cursor) => {
+        if (socket.ws.readyState === WebSocket.OPEN) socket.send({ type: "ack", cursor });
+      },
+      TEST_ACK_DELAY_MS,
+    );
   }
   return { socket, authOk };
 }

@@ -86,10 +86,26 @@ export const DEFAULT_OAUTH_REFRESH_TOKEN_TTL_DAYS = 30;
 export const DEFAULT_OAUTH_CODE_TTL_SECONDS = 50;
 /** Upper bound of OAUTH_CODE_TTL_SECONDS. */
 export const MAX_OAUTH_CODE_TTL_SECONDS = 59;
+/** The bridge that BRIDGE_TOKEN (unnamed) stands for; with several bridges, scripts go to it unless mapped. */
+export const DEFAULT_BRIDGE_NAME = "default";
+/** Tokens one bridge may hold at once: the current one and the next, so a rotation has no gap. */
+export const MAX_TOKENS_PER_BRIDGE = 2;
+/** Bridge names: short, safe in logs, Durable Object names and metric labels. */
+export const BRIDGE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+/**
+ * Where the client's address comes from. Cloudflare sets CF-Connecting-IP
+ * (and workerd does locally); clients cannot forge it.
+ */
+export const DEFAULT_CLIENT_ADDRESS_HEADER = "CF-Connecting-IP";
 /** HS256 secrets shorter than this are guessable offline from any token. */
 export const MIN_SECRET_CHARS = 32;
 
 export type UsernameMapping = "local-part" | "explicit";
+
+export interface BridgeToken {
+  readonly name: string;
+  readonly token: string;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -245,6 +261,61 @@ function providerUrl(raw: string, name: string): string {
   return raw.replace(/\/+$/, "");
 }
 
+/** BRIDGE_TOKENS: `name=token` pairs; a name may appear twice while its token is rotated. */
+function bridgeTokens(meaning: string): Setting<readonly BridgeToken[]> {
+  return {
+    default: [],
+    shown: "(none)",
+    unit: "secret: name=token, comma-separated",
+    meaning,
+    secret: true,
+    parse: (raw, name) => {
+      const tokens = raw
+        .split(",")
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => {
+          const at = pair.indexOf("=");
+          const bridge = pair.slice(0, Math.max(at, 0)).trim();
+          const token = pair.slice(at + 1).trim();
+          if (at < 0 || !BRIDGE_NAME_PATTERN.test(bridge)) {
+            throw new ConfigError(
+              `${name} has an entry without a valid name: expected name=token, name like ${BRIDGE_NAME_PATTERN}`,
+            );
+          }
+          if (token.length < MIN_SECRET_CHARS) {
+            throw new ConfigError(
+              `${name}: the token of ${bridge} is shorter than ${MIN_SECRET_CHARS} characters: use \`openssl rand -hex 32\``,
+            );
+          }
+          return { name: bridge, token };
+        });
+      for (const { name: bridge } of tokens) {
+        if (tokens.filter((entry) => entry.name === bridge).length > MAX_TOKENS_PER_BRIDGE) {
+          throw new ConfigError(
+            `${name}: bridge ${bridge} has more than ${MAX_TOKENS_PER_BRIDGE} tokens: remove the retired one`,
+          );
+        }
+      }
+      return tokens;
+    },
+  };
+}
+
+function bridgeName(raw: string, name: string): string {
+  if (!BRIDGE_NAME_PATTERN.test(raw))
+    throw new ConfigError(`${name}=${raw} is not a bridge name (${BRIDGE_NAME_PATTERN})`);
+  return raw;
+}
+
+function userBridge(item: string, name: string): string {
+  const [user, bridge, extra] = item.split("=").map((part) => part.trim());
+  if (!user || !USERNAME_PATTERN.test(user) || !bridge || !BRIDGE_NAME_PATTERN.test(bridge) || extra !== undefined) {
+    throw new ConfigError(`${name} entry "${item}" is invalid: expected user=bridge`);
+  }
+  return `${user}=${bridge}`;
+}
+
 function origin(item: string, name: string): string {
   let parsed: URL | undefined;
   try {
@@ -269,7 +340,30 @@ function override(item: string, name: string): string {
 /** Every setting of the gateway. Order is the order of docs/CONFIGURATION.md. */
 export const SETTINGS = {
   DESKTOP_JWT_SECRET: secret("(required)", "HS256 secret shared with the web app that mints desktop tokens."),
-  BRIDGE_TOKEN: secret("(required)", "Service secret of the bridge endpoints; the bridge's BRIDGE_TOKEN."),
+  BRIDGE_TOKEN: secret(
+    "(required unless BRIDGE_TOKENS)",
+    'Token of the bridge named "default" (a single data server); that bridge\'s BRIDGE_TOKEN.',
+  ),
+  BRIDGE_TOKENS: bridgeTokens(
+    "Named bridges, one per data server: name=token pairs; a name appears twice while its token is rotated (docs/DEPLOY.md).",
+  ),
+  SCRIPTS_BRIDGE_BY_USER: list(
+    [],
+    "(none)",
+    "user=bridge pairs: whose scripts run on which data server; others go to SCRIPTS_DEFAULT_BRIDGE.",
+    userBridge,
+  ),
+  SCRIPTS_DEFAULT_BRIDGE: text(
+    undefined,
+    '(the only bridge, else "default")',
+    "The bridge that runs the scripts of users not in SCRIPTS_BRIDGE_BY_USER.",
+    bridgeName,
+  ),
+  CLIENT_ADDRESS_HEADER: text(
+    DEFAULT_CLIENT_ADDRESS_HEADER,
+    DEFAULT_CLIENT_ADDRESS_HEADER,
+    "The one header trusted to carry the client's address (failed sign-ins per address, lobby shards); a list such as X-Forwarded-For is read from its last entry. Change it only when every request comes through your proxy.",
+  ),
   DESKTOP_JWT_ISSUER: text(undefined, "(not checked)", "When set, tokens must carry this `iss`."),
   DESKTOP_JWT_EXPIRY_DAYS: decimal(DEFAULT_DESKTOP_JWT_EXPIRY_DAYS, "days", "Lifetime of minted desktop tokens.", {
     min: 0.0001,
@@ -464,7 +558,7 @@ export function readSetting<N extends SettingName>(env: SettingsEnv, name: N): S
   return setting.parse(raw, name) as SettingValue<N>;
 }
 
-function requiredSecret(env: SettingsEnv, name: "DESKTOP_JWT_SECRET" | "BRIDGE_TOKEN"): string {
+function requiredSecret(env: SettingsEnv, name: "DESKTOP_JWT_SECRET"): string {
   const value = readSetting(env, name);
   if (!value) {
     throw new ConfigError(
@@ -480,7 +574,15 @@ export interface Config {
   readonly jwtExpiryDays: number;
   readonly jwtRefreshGraceDays: number;
   readonly desktopUrlScheme: string;
-  readonly bridgeToken: string;
+  /** Every valid bridge token with the bridge it names (BRIDGE_TOKEN is the bridge "default"). */
+  readonly bridgeTokens: readonly BridgeToken[];
+  /** Names of the configured bridges, each once. */
+  readonly bridgeNames: readonly string[];
+  /** User → bridge that runs their scripts; others go to scriptsDefaultBridge. */
+  readonly scriptsBridgeByUser: ReadonlyMap<string, string>;
+  readonly scriptsDefaultBridge: string;
+  /** The request header trusted to carry the client's address. */
+  readonly clientAddressHeader: string;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMissed: number;
   readonly maxConnectionsPerUser: number;
@@ -535,7 +637,8 @@ export function loadConfig(env: SettingsEnv): Config {
     jwtExpiryDays: read("DESKTOP_JWT_EXPIRY_DAYS"),
     jwtRefreshGraceDays: read("DESKTOP_JWT_REFRESH_GRACE_DAYS"),
     desktopUrlScheme: read("DESKTOP_URL_SCHEME"),
-    bridgeToken: requiredSecret(env, "BRIDGE_TOKEN"),
+    ...bridgeSettings(env),
+    clientAddressHeader: read("CLIENT_ADDRESS_HEADER"),
     heartbeatIntervalMs: read("HEARTBEAT_INTERVAL_SECONDS") * 1000,
     heartbeatTimeoutMissed: read("HEARTBEAT_TIMEOUT_MISSED"),
     maxConnectionsPerUser: read("MAX_CONNECTIONS_PER_USER"),
@@ -568,6 +671,46 @@ export function loadConfig(env: SettingsEnv): Config {
   });
   parsed.set(env, config);
   return config;
+}
+
+type BridgeSettings = Pick<Config, "bridgeTokens" | "bridgeNames" | "scriptsBridgeByUser" | "scriptsDefaultBridge">;
+
+/** The bridges and where scripts go, checked together: every name scripts are routed to has a token. */
+function bridgeSettings(env: SettingsEnv): BridgeSettings {
+  const unnamed = readSetting(env, "BRIDGE_TOKEN");
+  const tokens = [
+    ...(unnamed ? [{ name: DEFAULT_BRIDGE_NAME, token: unnamed }] : []),
+    ...readSetting(env, "BRIDGE_TOKENS"),
+  ];
+  if (tokens.length === 0) {
+    throw new ConfigError(
+      "BRIDGE_TOKEN is not set (nor BRIDGE_TOKENS): put it in .dev.vars for local runs (npm start writes one) or run `npx wrangler secret put BRIDGE_TOKENS`",
+    );
+  }
+  const bridgeNames = [...new Set(tokens.map((entry) => entry.name))];
+  if (tokens.filter((entry) => entry.name === DEFAULT_BRIDGE_NAME).length > MAX_TOKENS_PER_BRIDGE) {
+    throw new ConfigError(
+      `bridge ${DEFAULT_BRIDGE_NAME} has more than ${MAX_TOKENS_PER_BRIDGE} tokens: remove the retired one`,
+    );
+  }
+  const known = (setting: string, name: string) => {
+    if (!bridgeNames.includes(name)) {
+      throw new ConfigError(
+        `${setting} names the bridge ${name}, which has no token: known bridges are ${bridgeNames.join(", ")}`,
+      );
+    }
+    return name;
+  };
+  const scriptsBridgeByUser = new Map<string, string>();
+  for (const pair of readSetting(env, "SCRIPTS_BRIDGE_BY_USER")) {
+    const [user = "", bridge = ""] = pair.split("=");
+    scriptsBridgeByUser.set(user, known("SCRIPTS_BRIDGE_BY_USER", bridge));
+  }
+  const scriptsDefaultBridge = known(
+    "SCRIPTS_DEFAULT_BRIDGE",
+    readSetting(env, "SCRIPTS_DEFAULT_BRIDGE") ?? (bridgeNames.length === 1 ? bridgeNames[0]! : DEFAULT_BRIDGE_NAME),
+  );
+  return { bridgeTokens: tokens, bridgeNames, scriptsBridgeByUser, scriptsDefaultBridge };
 }
 
 type SignInSettings = Pick<

@@ -19,7 +19,10 @@ directory. A script prints one JSON object:
 Only notify:true sends, and only when the script's last send is older than
 its cooldown (<N>m, <N>h or <N>d, default 1h; kept in <state dir>/<stem>.json
 as {"last_sent": <epoch s>}). A non-zero exit, a timeout, empty output or
-invalid JSON sends nothing and is logged.
+invalid JSON sends nothing and is logged. Each send's id comes from the user,
+the script and the run that first tried it (kept as "pending_run" in the
+state file until the bridge answered), so a send whose answer was cut and
+is sent again by the next run is stored once.
 
 Options:
   --scripts-dir <dir>   default NOTIFY_SCRIPTS_DIR

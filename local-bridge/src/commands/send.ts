@@ -1,8 +1,7 @@
-import { LOCAL_PATHS } from "@analyst-notifications/schemas";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadClientConfig } from "../config.js";
-import { requestSocket } from "../socket-client.js";
+import { callerRun, derivedDispatchId, dispatchWithRetry } from "../safe-retry.js";
 import type { CliCommand } from "./command.js";
 
 export const sendCommand: CliCommand = {
@@ -13,15 +12,28 @@ export const sendCommand: CliCommand = {
 Options:
   --image <path>    a PNG chart to attach (uploaded by the bridge)
   --script <stem>   the script the notification comes from
-  --id <id>         idempotency key; repeating it never notifies twice (default: a new UUID v7)
+  --id <id>         idempotency key; repeating it never notifies twice
+  --run <key>       what makes this send differ from an identical one (e.g. a
+                    date); default: the calling process and its start time
+
+Without --id, the id is derived from user, title, message, script, image and
+the run, so a retry (by send itself while the bridge restarts, or by the
+caller: \`send … || send …\`) is stored once. A program that sends the same
+text twice on purpose passes a different --run or --id each time.
 
 Prints the bridge's JSON answer. Exit code 0 when accepted (200 delivered or
-202 queued), 1 when refused, 2 on a usage error.`,
+202 queued; "duplicate":true if this id was stored before), 1 when refused,
+2 on a usage error.`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { image: { type: "string" }, script: { type: "string" }, id: { type: "string" } },
+      options: {
+        image: { type: "string" },
+        script: { type: "string" },
+        id: { type: "string" },
+        run: { type: "string" },
+      },
     });
     if (positionals.length !== 3) {
       process.stderr.write("send needs exactly <user> <title> <message> (see --help)\n");
@@ -29,14 +41,25 @@ Prints the bridge's JSON answer. Exit code 0 when accepted (200 delivered or
     }
     const [user, title, message] = positionals as [string, string, string];
     const config = loadClientConfig();
-    const answer = await requestSocket(config.socketPath, "POST", LOCAL_PATHS.dispatch, {
-      user,
-      notification: {
+    const imagePath = values.image ? resolve(values.image) : undefined;
+    const id =
+      values.id ??
+      derivedDispatchId("send", [
+        user,
         title,
         message,
-        ...(values.id ? { id: values.id } : {}),
+        values.script ?? "",
+        imagePath ?? "",
+        values.run ?? callerRun(),
+      ]);
+    const answer = await dispatchWithRetry(config.socketPath, {
+      user,
+      notification: {
+        id,
+        title,
+        message,
         ...(values.script ? { script: values.script } : {}),
-        ...(values.image ? { image_path: resolve(values.image) } : {}),
+        ...(imagePath ? { image_path: imagePath } : {}),
       },
     });
     process.stdout.write(`${JSON.stringify(answer.body)}\n`);

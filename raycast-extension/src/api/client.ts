@@ -36,7 +36,11 @@ export function parseServerUrl(value: string): URL {
   try {
     url = new URL(value.trim());
   } catch {
-    throw new Error(`"${value}" is not a URL: set the Server URL preference to e.g. https://analyst.example.com`);
+    throw new Error(
+      value.trim()
+        ? `"${value}" is not a URL: set the Server URL preference to e.g. https://analyst.example.com`
+        : "No Server URL: set it in the preferences, e.g. https://analyst.example.com",
+    );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new Error(`The Server URL must start with https:// (got ${url.protocol})`);

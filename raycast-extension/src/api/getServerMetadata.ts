@@ -6,7 +6,7 @@ export interface AuthorizationServerMetadata {
   tokenEndpoint: string;
 }
 
-/** Where our gateway puts them when it publishes no metadata. */
+/** Where our server puts them when it publishes no metadata. */
 const FALLBACK = { authorize: "/oauth/authorize", token: "/oauth/token" } as const;
 
 /**

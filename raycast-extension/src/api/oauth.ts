@@ -6,7 +6,7 @@ import { exchangeCode } from "./exchangeCode";
 import { getServerMetadata } from "./getServerMetadata";
 
 // Sign-in with Raycast's OAuth PKCE client against the server's OAuth 2.0
-// authorization server (docs/SIGN-IN.md). Tokens live in Raycast's secure storage,
+// authorization server. Tokens live in Raycast's secure storage,
 // one token set per server origin: changing the Server URL preference never
 // sends one server's token to another.
 

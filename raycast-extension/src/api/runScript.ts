@@ -1,6 +1,6 @@
 import { API_PATHS, type ApiClient } from "./client";
 
-/** A script runs synchronously on the server, up to its 60 s timeout (the legacy limit), plus slack. */
+/** A script runs synchronously on the server, up to the server's 60 s script timeout, plus slack. */
 export const SCRIPT_RUN_TIMEOUT_MS = 90_000;
 
 /**

@@ -2,6 +2,7 @@ import { environment, getPreferenceValues } from "@raycast/api";
 import { join } from "node:path";
 import { DEFAULT_LIST_SIZE, MAX_LIST_SIZE } from "../lib/config";
 import { readTokenClaims } from "../lib/jwt";
+import { SettingsError, getErrorMessage } from "../lib/errors";
 import { TokenManager } from "../lib/tokens";
 import type { TerminalApp } from "../lib/claude-code";
 import { ApiClient, parseServerUrl } from "./client";
@@ -9,30 +10,44 @@ import { getServerMetadata } from "./getServerMetadata";
 import { oauthClientFor, raycastTokenStore } from "./oauth";
 import { refreshTokens } from "./refreshTokens";
 
-/** The preferences, read and checked in one place. */
+/** The extension's preferences, read and checked in one place. */
 export interface Settings {
   serverUrl: URL;
   listSize: number;
-  showCountAtZero: boolean;
-  banners: boolean;
   terminalApp: TerminalApp;
   claudeWorkingDirectory: string;
   claudePath: string | undefined;
 }
 
+/** Throws SettingsError naming the fix when the Server URL is missing or not one. */
 export function getSettings(): Settings {
   const preferences = getPreferenceValues<Preferences>();
   const listSize = Number(preferences.listSize);
   const terminal = preferences.terminalApp;
+  let serverUrl: URL;
+  try {
+    serverUrl = parseServerUrl(preferences.serverUrl ?? "");
+  } catch (error) {
+    throw new SettingsError(getErrorMessage(error));
+  }
   return {
-    serverUrl: parseServerUrl(preferences.serverUrl),
+    serverUrl,
     listSize: Number.isInteger(listSize) && listSize > 0 ? Math.min(listSize, MAX_LIST_SIZE) : DEFAULT_LIST_SIZE,
-    showCountAtZero: preferences.showCountAtZero === true,
-    banners: preferences.banners !== false,
     terminalApp: terminal === "iterm" || terminal === "ghostty" ? terminal : "terminal",
     claudeWorkingDirectory: preferences.claudeWorkingDirectory?.trim() || "~",
     claudePath: preferences.claudePath?.trim() || undefined,
   };
+}
+
+/** What is wrong with the preferences (a sentence naming the fix), or undefined when they are usable. */
+export function settingsProblem(): string | undefined {
+  try {
+    getSettings();
+    return undefined;
+  } catch (error) {
+    if (error instanceof SettingsError) return error.message;
+    throw error;
+  }
 }
 
 export interface Session {

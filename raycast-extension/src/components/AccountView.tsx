@@ -11,7 +11,7 @@ import {
   showToast,
   useNavigation,
 } from "@raycast/api";
-import { usePromise } from "@raycast/utils";
+import { showFailureToast, usePromise } from "@raycast/utils";
 import { signOut } from "../api/oauth";
 import type { Inbox } from "../hooks/useInbox";
 import { getErrorMessage } from "../lib/errors";
@@ -38,7 +38,7 @@ export function AccountView({ inbox }: { inbox: Inbox }) {
       await showToast({ style: Toast.Style.Success, title: "Signed out" });
       pop();
     } catch (error) {
-      await showToast({ style: Toast.Style.Failure, title: "Failed to sign out", message: getErrorMessage(error) });
+      await showFailureToast(getErrorMessage(error), { title: "Failed to sign out" });
     }
   }
 

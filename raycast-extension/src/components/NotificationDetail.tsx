@@ -1,22 +1,24 @@
 import { Color, Detail, Icon, useNavigation } from "@raycast/api";
 import { usePromise } from "@raycast/utils";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { Inbox } from "../hooks/useInbox";
 import { detailMarkdown, relativeTime, scriptFileName } from "../lib/format";
 import type { InboxNotification } from "../lib/wire";
-import { NotificationActions, resolveImage } from "./NotificationActions";
+import { resolveImage } from "../actions/images";
+import { NotificationActions } from "./NotificationActions";
 
 /**
- * The full notification: message as Markdown, the chart, script and time. A
- * pushed view keeps the props it was pushed with, so it tracks its own read
- * state and leaves when deleted.
+ * The full notification: message as Markdown, the chart, script and time.
+ * Opening it marks it read. A pushed view keeps the props it was pushed
+ * with, so it tracks its own read state and leaves when deleted.
  */
 export function NotificationDetail({ inbox, notification }: { inbox: Inbox; notification: InboxNotification }) {
   const { pop } = useNavigation();
   const [read, setRead] = useState(notification.read);
   const current = { ...notification, read };
   const image = usePromise(
-    (imageUrl: string | undefined) => (imageUrl ? resolveImage(inbox, imageUrl) : Promise.resolve(undefined)),
+    (imageUrl: string | undefined) =>
+      imageUrl ? resolveImage(inbox.session.client, imageUrl) : Promise.resolve(undefined),
     [notification.image_url],
     { failureToastOptions: { title: "Failed to load the chart" } },
   );
@@ -38,6 +40,9 @@ export function NotificationDetail({ inbox, notification }: { inbox: Inbox; noti
       return ok;
     },
   };
+  useEffect(() => {
+    if (!notification.read) void tracked.markAsRead(notification);
+  }, [notification.id]);
   const markdown = image.error
     ? detailMarkdown({ ...current, image_url: undefined })
     : detailMarkdown(current, image.data);
@@ -62,7 +67,7 @@ export function NotificationDetail({ inbox, notification }: { inbox: Inbox; noti
           {image.data ? <Detail.Metadata.Link title="Chart" target={image.data} text="Open image" /> : null}
         </Detail.Metadata>
       }
-      actions={<NotificationActions inbox={tracked} notification={current} isDetail />}
+      actions={<NotificationActions inbox={tracked} notification={current} />}
     />
   );
 }

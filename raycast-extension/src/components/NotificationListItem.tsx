@@ -1,8 +1,9 @@
-import { Color, Icon, List } from "@raycast/api";
+import { Action, Color, Icon, List } from "@raycast/api";
 import type { Inbox } from "../hooks/useInbox";
 import { preview, relativeTime, scriptFileName } from "../lib/format";
 import type { InboxNotification } from "../lib/wire";
 import { NotificationActions } from "./NotificationActions";
+import { NotificationDetail } from "./NotificationDetail";
 
 /** One row: unread marked by a dot and a tag, the script and chart as icons, the time. */
 export function NotificationListItem({ inbox, notification }: { inbox: Inbox; notification: InboxNotification }) {
@@ -25,7 +26,19 @@ export function NotificationListItem({ inbox, notification }: { inbox: Inbox; no
           : { source: Icon.Bell, tintColor: Color.Blue }
       }
       accessories={accessories}
-      actions={<NotificationActions inbox={inbox} notification={notification} />}
+      actions={
+        <NotificationActions
+          inbox={inbox}
+          notification={notification}
+          primary={
+            <Action.Push
+              title="Show Details"
+              icon={Icon.Sidebar}
+              target={<NotificationDetail inbox={inbox} notification={notification} />}
+            />
+          }
+        />
+      }
     />
   );
 }

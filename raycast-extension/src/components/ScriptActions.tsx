@@ -1,28 +1,8 @@
-import { Action, ActionPanel, Icon, Toast, showToast } from "@raycast/api";
+import { Action, ActionPanel, Icon } from "@raycast/api";
 import type { ApiClient } from "../api/client";
-import { runScript } from "../api/runScript";
-import { refreshMenuBarCommand } from "../hooks/useInbox";
-import { AuthRequiredError, getErrorMessage } from "../lib/errors";
+import { runScriptWithToast } from "../actions/run-script";
+import { SHORTCUTS } from "../lib/shortcuts";
 import type { NotificationScript } from "../lib/wire";
-import { SHORTCUTS } from "./NotificationActions";
-
-/** Runs a script on the data server with a progress toast; the result arrives as a notification. */
-export async function runScriptWithToast(client: ApiClient, name: string, onDone: () => void): Promise<void> {
-  const toast = await showToast({ style: Toast.Style.Animated, title: `Running ${name}` });
-  try {
-    await runScript(client, name);
-    toast.style = Toast.Style.Success;
-    toast.title = `Ran ${name}`;
-    toast.message = "Its result arrives as a notification";
-    onDone();
-    await refreshMenuBarCommand();
-  } catch (failure) {
-    toast.style = Toast.Style.Failure;
-    toast.title = `Failed to run ${name}`;
-    toast.message = getErrorMessage(failure);
-    if (failure instanceof AuthRequiredError) onDone();
-  }
-}
 
 /** The actions of one script: run it (primary), copy its name, refresh. */
 export function ScriptActions({

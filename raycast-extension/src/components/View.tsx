@@ -1,8 +1,11 @@
 import { Action, ActionPanel, Icon, List, Toast, openExtensionPreferences, showToast } from "@raycast/api";
+import { showFailureToast } from "@raycast/utils";
 import { Component, useState, type ReactNode } from "react";
+import { startMenuBarAfterSignIn } from "../actions/launch";
 import { signIn } from "../api/oauth";
-import { getSettings } from "../api/session";
-import { AuthRequiredError, getErrorMessage } from "../lib/errors";
+import { getSettings, settingsProblem } from "../api/session";
+import { AuthRequiredError, SettingsError, getErrorMessage } from "../lib/errors";
+import { ServerUrlView } from "./ServerUrlView";
 
 /** The screen shown while signed out: one action, Sign In. */
 export function SignInView({ reason, onSignedIn }: { reason?: string; onSignedIn: () => void }) {
@@ -16,10 +19,9 @@ export function SignInView({ reason, onSignedIn }: { reason?: string; onSignedIn
       toast.style = Toast.Style.Success;
       toast.title = "Signed in";
       onSignedIn();
+      await startMenuBarAfterSignIn();
     } catch (error) {
-      toast.style = Toast.Style.Failure;
-      toast.title = "Failed to sign in";
-      toast.message = getErrorMessage(error);
+      await showFailureToast(getErrorMessage(error), { title: "Failed to sign in" });
     } finally {
       setIsLoading(false);
     }
@@ -43,27 +45,33 @@ export function SignInView({ reason, onSignedIn }: { reason?: string; onSignedIn
 
 interface BoundaryState {
   authError?: AuthRequiredError;
+  settingsError?: SettingsError;
   /** Bumped after sign-in to remount the children, so their data loads again. */
   generation: number;
 }
 
 /**
- * Wraps a command's view: a sign-in failure thrown below (AuthRequiredError)
- * becomes the "Sign in again" screen; every other error is rethrown.
+ * Wraps a command's view: an unusable Server URL shows where to fix it (the
+ * children never render with it), a sign-in failure thrown below
+ * (AuthRequiredError) becomes the "Sign in again" screen; every other error
+ * is rethrown.
  */
 export class View extends Component<{ children: ReactNode }, BoundaryState> {
   override state: BoundaryState = { generation: 0 };
 
   static getDerivedStateFromError(error: unknown): Partial<BoundaryState> {
     if (error instanceof AuthRequiredError) return { authError: error };
+    if (error instanceof SettingsError) return { settingsError: error };
     throw error;
   }
 
   override componentDidCatch(error: Error): void {
-    if (!(error instanceof AuthRequiredError)) throw error;
+    if (!(error instanceof AuthRequiredError) && !(error instanceof SettingsError)) throw error;
   }
 
   override render(): ReactNode {
+    const problem = this.state.settingsError?.message ?? settingsProblem();
+    if (problem) return <ServerUrlView problem={problem} />;
     if (this.state.authError) {
       return (
         <SignInView

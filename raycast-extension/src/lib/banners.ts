@@ -1,5 +1,4 @@
 import { DEFAULT_BANNER_SEEN_IDS_MAX, DEFAULT_BANNERS_PER_RUN } from "./config";
-import { appleScriptArguments } from "./osascript";
 import type { InboxNotification } from "./wire";
 
 export interface Banner {
@@ -51,10 +50,24 @@ export function parseSeenIds(raw: string | undefined): string[] {
   }
 }
 
-/** `osascript` arguments that show one banner. */
+/**
+ * AppleScript showing one banner. Title and message travel as arguments,
+ * never inside the script source, so no notification can inject AppleScript.
+ * macOS attributes banners from AppleScript to Script Editor.
+ */
+export const BANNER_SCRIPT = [
+  "on run argv",
+  "display notification (item 2 of argv) with title (item 1 of argv)",
+  "end run",
+].join("\n");
+
+/** The arguments of BANNER_SCRIPT for one banner. */
 export function bannerArguments(banner: Banner): string[] {
-  return appleScriptArguments(
-    ["on run argv", "display notification (item 2 of argv) with title (item 1 of argv)", "end run"],
-    [banner.title, banner.message],
-  );
+  return [banner.title, banner.message];
+}
+
+/** Adds ids to the seen list (newest last), capped: shown elsewhere, they are not news later. */
+export function withSeenIds(seenIds: readonly string[], ids: readonly string[], seenMax = DEFAULT_BANNER_SEEN_IDS_MAX) {
+  const added = ids.filter((id) => !seenIds.includes(id));
+  return [...seenIds, ...added].slice(-seenMax);
 }

@@ -1,4 +1,8 @@
+import { execFile } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { DEFAULT_PROMPT_MAX_CHARS } from "./config";
 import { OSASCRIPT_PATH, appleScriptArguments } from "./osascript";
 import type { InboxNotification } from "./wire";
@@ -144,4 +148,40 @@ export function terminalCommand(app: TerminalApp, scriptPath: string): { program
         ),
       };
   }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ClaudeCodeLaunch {
+  terminalApp: TerminalApp;
+  claudePath: string | undefined;
+  claudeWorkingDirectory: string;
+  /** Where the launcher script is written (the extension's support folder). */
+  scriptDirectory: string;
+  home: string;
+}
+
+/**
+ * Opens the chosen terminal running Claude Code in the configured directory
+ * with the notification as prompt; throws naming what is wrong (CLI not found).
+ */
+export async function launchClaudeCode(notification: InboxNotification, launch: ClaudeCodeLaunch): Promise<void> {
+  const claudePath = resolveClaudePath(launch.claudePath, launch.home, isExecutable);
+  const script = launcherScript({
+    claudePath,
+    workingDirectory: expandHome(launch.claudeWorkingDirectory, launch.home),
+    prompt: claudePrompt(notification),
+  });
+  const scriptPath = join(launch.scriptDirectory, `claude-${notification.seq}-${Date.now()}.sh`);
+  await mkdir(launch.scriptDirectory, { recursive: true });
+  await writeFile(scriptPath, script, { mode: 0o700 });
+  const { program, args } = terminalCommand(launch.terminalApp, scriptPath);
+  await promisify(execFile)(program, args);
 }

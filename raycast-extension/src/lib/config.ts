@@ -1,14 +1,14 @@
 // Every default of the extension, its unit and why. The README's preference
 // table lists the user-facing ones; change both together.
 
-/** Notifications the inbox shows when the "List size" preference is unset or invalid (the old app showed the last 50). */
+/** Notifications the inbox shows when the "List size" preference is unset or invalid (as the native app: the last 50). */
 export const DEFAULT_LIST_SIZE = 50;
 /** Upper bound of the list size: the server keeps 200 per user (INBOX_LIMIT) by default. */
 export const MAX_LIST_SIZE = 200;
 
-/** First reconnect delay of the live socket (the old app backed off from 1 s). */
+/** First reconnect delay of the live socket (as the native app: backoff from 1 s). */
 export const DEFAULT_RECONNECT_MIN_DELAY_MS = 1_000;
-/** Longest reconnect delay (the old app: up to 30 s). */
+/** Longest reconnect delay (as the native app: up to 30 s). */
 export const DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
 /** Each failed attempt doubles the delay: 1, 2, 4, 8, 16, 30 s. */
 export const DEFAULT_RECONNECT_GROWTH_FACTOR = 2;
@@ -50,7 +50,7 @@ export const DEFAULT_PREVIEW_MAX_CHARS = 80;
 /** Items the menu bar lists under its title. */
 export const DEFAULT_MENU_BAR_ITEMS = 10;
 
-/** OAuth client id the server's allowlist knows the Raycast extension by (docs/SIGN-IN.md). */
+/** OAuth client id the server's allowlist knows the Raycast extension by. */
 export const OAUTH_CLIENT_ID = "raycast";
 /** Scope asked for at sign-in: reading and changing one's own inbox, running one's scripts. */
 export const OAUTH_SCOPE = "notifications";

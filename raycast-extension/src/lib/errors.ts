@@ -6,6 +6,11 @@ export class AuthRequiredError extends Error {
   }
 }
 
+/** A preference is missing or unusable (the Server URL): the user must fix it in the preferences. */
+export class SettingsError extends Error {
+  override name = "SettingsError";
+}
+
 /** The server answered with an error body (`{"error","code"}`) or an unexpected status. */
 export class ApiRequestError extends Error {
   override name = "ApiRequestError";

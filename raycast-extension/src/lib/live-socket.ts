@@ -1,9 +1,10 @@
 import ReconnectingWebSocket, { type CloseEvent } from "partysocket/ws";
 import WS from "ws";
+import { AckSchedule } from "./ack-schedule";
 import { AuthRequiredError, getErrorMessage } from "./errors";
 import { DEFAULT_RECONNECT_POLICY, partySocketOptions, reconnectDelayMs, type ReconnectPolicy } from "./reconnect";
 import type { AccessTokenSource } from "./tokens";
-import { ACK_DELAY_MS, DEFAULT_PING_INTERVAL_MS, DEFAULT_PONG_TIMEOUT_MS } from "./config";
+import { DEFAULT_PING_INTERVAL_MS, DEFAULT_PONG_TIMEOUT_MS } from "./config";
 import { PING_FRAME, ackFrame, parseServerFrame, type ServerFrame } from "./wire";
 
 /** The live socket as the UI shows it. */
@@ -44,7 +45,7 @@ const CLOSE_TIMEOUT_MS = 2_000;
  * (schemas CLOSE_CODES): the token is no longer accepted, or the user
  * unlinked the desktop app, which revokes every token issued before.
  */
-const SIGN_IN_AGAIN_CLOSE_CODES: Record<number, string> = {
+export const SIGN_IN_AGAIN_CLOSE_CODES: Record<number, string> = {
   4401: "The server refused the sign-in: sign in again",
   4403: "This Mac was unlinked from your account: sign in again",
 };
@@ -87,10 +88,8 @@ export function connectLiveInbox(options: LiveInboxOptions): LiveInbox {
   let state: ConnectionState = { status: "connecting" };
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let pongDeadline: ReturnType<typeof setTimeout> | undefined;
-  // The server closes a socket (4413) with more than ackWindow live notifications unacknowledged.
-  let ackWindow = 0;
-  let acked = 0;
-  let ackTimer: ReturnType<typeof setTimeout> | undefined;
+  // The server closes a socket (4413) with more than ack_window live notifications unacknowledged.
+  let acks: AckSchedule | undefined;
 
   const setState = (next: ConnectionState) => {
     state = next;
@@ -100,23 +99,8 @@ export function connectLiveInbox(options: LiveInboxOptions): LiveInbox {
   const stopHeartbeat = () => {
     clearInterval(pingTimer);
     clearTimeout(pongDeadline);
-    clearTimeout(ackTimer);
-    pingTimer = pongDeadline = ackTimer = undefined;
-  };
-
-  const sendAck = () => {
-    clearTimeout(ackTimer);
-    ackTimer = undefined;
-    if (cursor <= acked) return;
-    acked = cursor;
-    socket.send(ackFrame(cursor));
-  };
-
-  /** At once when half the window is used, else shortly after a burst ends. */
-  const scheduleAck = () => {
-    if (ackWindow === 0 || cursor <= acked) return;
-    if (cursor - acked >= Math.max(1, Math.floor(ackWindow / 2))) sendAck();
-    else ackTimer ??= setTimeout(sendAck, ACK_DELAY_MS);
+    acks?.stop();
+    pingTimer = pongDeadline = acks = undefined;
   };
 
   const signOut = (reason: string) => {
@@ -165,13 +149,15 @@ export function connectLiveInbox(options: LiveInboxOptions): LiveInbox {
     if (frame.type === "auth_ok") {
       // A cursor behind ours: the server's inbox was reset; resume from its start next time.
       if (frame.cursor < cursor) cursor = frame.cursor;
-      // Replayed notifications (up to the server's cursor) are outside the window.
-      ackWindow = frame.ackWindow ?? 0;
-      acked = frame.cursor;
+      // A server without acks sends no window: this client then never acks.
+      acks?.stop();
+      acks = frame.ackWindow
+        ? new AckSchedule({ cursor: frame.cursor, ack_window: frame.ackWindow }, (seq) => socket.send(ackFrame(seq)))
+        : undefined;
       setState({ status: "connected", username: frame.username });
     } else if (frame.type === "notification") {
       cursor = Math.max(cursor, frame.notification.seq);
-      scheduleAck();
+      acks?.received(frame.notification.seq);
     }
     options.onFrame(frame);
   });

@@ -11,6 +11,7 @@ export interface KeyValueStorage {
 export const STORAGE_KEYS = {
   inbox: "inbox",
   bannerSeenIds: "banner-seen-ids",
+  menuBarRanAt: "menu-bar-ran-at",
 } as const;
 
 /**

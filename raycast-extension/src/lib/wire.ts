@@ -1,8 +1,8 @@
-// The server's wire shapes as this client reads them (schemas/src/inbox.ts and
-// schemas/src/ws-frames-v2.ts on the server are the source of truth). The
-// extension is published on its own, so it cannot import the workspace's
-// schemas package; it reads tolerantly instead: unknown fields are ignored, a
-// malformed item is dropped, never trusted.
+// The server's wire shapes as this client reads them. The repository's
+// schemas/ is the source of truth; the extension is published on its own, so
+// it keeps this copy, and the repository's test/raycast/wire-contract.test.ts
+// checks it against schemas/ field by field. It reads tolerantly: unknown
+// fields are ignored, a malformed item is dropped, never trusted.
 
 /** A notification as the inbox holds it. */
 export interface InboxNotification {
@@ -28,7 +28,7 @@ export interface InboxPage {
   hasMore: boolean;
 }
 
-/** `GET /api/desktop/scripts` item (docs/PROTOCOL.md). */
+/** `GET /api/desktop/scripts` item. */
 export interface NotificationScript {
   name: string;
   stem: string;

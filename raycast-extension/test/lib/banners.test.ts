@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { bannerArguments, parseSeenIds, planBanners } from "../../src/lib/banners";
+import { BANNER_SCRIPT, bannerArguments, parseSeenIds, planBanners, withSeenIds } from "../../src/lib/banners";
 import { notification } from "./fixtures";
 
 describe("banners", () => {
@@ -41,11 +41,15 @@ describe("banners", () => {
   it("passes the text as arguments, outside the AppleScript source", () => {
     const hostile = { title: '" & (do shell script "rm -rf ~") & "', message: "-e\nbeep" };
     const args = bannerArguments(hostile);
-    const source = args.filter((_, index) => args[index - 1] === "-e");
-    expect(source.join("\n")).not.toContain("rm -rf");
-    expect(args.slice(-3)).toEqual(["--", hostile.title, hostile.message]);
+    expect(BANNER_SCRIPT).not.toContain("rm -rf");
+    expect(args).toEqual([hostile.title, hostile.message]);
     // The arguments survive a real exec unchanged (printf stands in for osascript).
-    const echoed = execFileSync("/usr/bin/printf", ["%s|", ...args.slice(-2)], { encoding: "utf8" });
+    const echoed = execFileSync("/usr/bin/printf", ["%s|", ...args], { encoding: "utf8" });
     expect(echoed).toBe(`${hostile.title}|${hostile.message}|`);
+  });
+
+  it("adds ids shown elsewhere to the seen list once, capped", () => {
+    expect(withSeenIds(["a", "b"], ["b", "c"])).toEqual(["a", "b", "c"]);
+    expect(withSeenIds(["a", "b"], ["c", "d"], 3)).toEqual(["b", "c", "d"]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiRequestError, AuthRequiredError } from "../../src/lib/errors";
 import { TokenManager, expiresAt, type TokenResponse } from "../../src/lib/tokens";
-import { MemoryTokenStore } from "../helpers/server";
+import { MemoryTokenStore } from "../helpers/memory-token-store";
 
 // The refresh policy on its own; the refresh grant itself runs against the
 // real server in test/worker/token-refresh.test.ts.

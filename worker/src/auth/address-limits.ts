@@ -2,10 +2,9 @@
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "../http/errors.js";
+import { writeMetric } from "../metrics.js";
 import { addressLimiter } from "../objects/stubs.js";
 
-/** Cloudflare's header with the client's address; workerd sets it locally too. */
-export const CLIENT_ADDRESS_HEADER = "CF-Connecting-IP";
 /** The one bucket of requests that arrive without an address. */
 export const UNKNOWN_ADDRESS = "unknown";
 /** Bounds the in-isolate cache; a flood of addresses only costs extra hops. */
@@ -21,8 +20,14 @@ export class AddressLimitedError extends ApiError {
   }
 }
 
-export function clientAddress(request: Pick<Request, "headers">): string {
-  return request.headers.get(CLIENT_ADDRESS_HEADER)?.trim() || UNKNOWN_ADDRESS;
+/**
+ * The client's address from the one trusted header (CLIENT_ADDRESS_HEADER).
+ * A list (X-Forwarded-For) is read from the right: the last entry is the one
+ * the nearest proxy saw; entries to its left are whatever the client sent.
+ */
+export function clientAddress(request: Pick<Request, "headers">, env: Env): string {
+  const raw = request.headers.get(loadConfig(env).clientAddressHeader) ?? "";
+  return raw.split(",").at(-1)?.trim() || UNKNOWN_ADDRESS;
 }
 
 /**
@@ -46,6 +51,7 @@ export function ensureAddressNotLimited(address: string, now = Date.now()): void
  * if it had not been checked.
  */
 export async function recordAuthFailure(env: Env, address: string): Promise<void> {
+  writeMetric(env, { event: "auth_failure", kind: "credential" });
   const config = loadConfig(env);
   if (config.authFailuresPerAddress === 0) return;
   const count = await addressLimiter(env, address).recordFailure(

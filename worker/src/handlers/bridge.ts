@@ -14,7 +14,7 @@ import {
 import type { IRequest } from "itty-router";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
-import { connectionRegistry, userInbox } from "../objects/stubs.js";
+import { bridgeAgent, connectionRegistry, userInbox } from "../objects/stubs.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
 import { readJsonBody } from "../http/body.js";
@@ -82,9 +82,17 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
   return json({ results });
 }
 
-/** `GET /bridge/v1/health`: the legacy health body with real counts per user. */
+/** `GET /bridge/v1/health`: the legacy health body with real counts per user, and each bridge's agent channel. */
 export async function handleBridgeHealth(_request: IRequest, env: Env): Promise<Response> {
-  const health: HealthResponse = await connectionRegistry(env).snapshot();
+  const names = loadConfig(env).bridgeNames;
+  const [counts, connected] = await Promise.all([
+    connectionRegistry(env).snapshot(),
+    Promise.all(names.map((name) => bridgeAgent(env, name).connected())),
+  ]);
+  const bridges: HealthResponse["bridges"] = Object.fromEntries(
+    names.map((name, i) => [name, connected[i] ? ("connected" as const) : ("disconnected" as const)]),
+  );
+  const health: HealthResponse = { ...counts, bridges };
   return json(health);
 }
 

@@ -20,7 +20,7 @@ export async function handleNotificationsSocket(request: IRequest, env: Env): Pr
     throw new ApiError(ERRORS.upgradeRequired);
   }
   if (request.headers.has("Authorization")) return connectV2(request, env);
-  const address = clientAddress(request);
+  const address = clientAddress(request, env);
   const shard = lobbyShardFor(address, loadConfig(env).legacyLobbyShards);
   return legacyLobby(env, shard).fetch("https://legacy-lobby/connect", {
     headers: { Upgrade: "websocket", [LOBBY_HEADERS.address]: address, [LOBBY_HEADERS.shard]: String(shard) },
@@ -34,7 +34,7 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
   let username: string;
   let issuedAt: number | undefined;
   try {
-    ({ username, issuedAt } = await authenticateToken(token, env, { address: clientAddress(request) }));
+    ({ username, issuedAt } = await authenticateToken(token, env, { address: clientAddress(request, env) }));
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;

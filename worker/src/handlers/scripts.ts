@@ -5,13 +5,14 @@ import type { Env } from "../env.js";
 import { ApiError, json } from "../http/errors.js";
 import { readJsonBody } from "../http/body.js";
 import type { UserRequest } from "../http/preconditions.js";
+import { loadConfig } from "../config.js";
 
 /** Small JSON bodies: `{"name":"x.py"}`. */
 const SCRIPT_RUN_BODY_LIMIT_BYTES = 4_096;
 
 /** `GET /api/desktop/scripts` (legacy): the user's scripts, listed by the helper on the data server. */
 export async function handleScriptsList(request: UserRequest, env: Env): Promise<Response> {
-  const result = await bridgeAgent(env).request({ op: "list", user: request.username });
+  const result = await scriptsBridge(env, request.username).request({ op: "list", user: request.username });
   if (result.ok && result.op === "list") return json(result.scripts);
   throw agentError(result, "the scripts helper failed");
 }
@@ -24,13 +25,19 @@ export async function handleScriptsRun(request: UserRequest, env: Env): Promise<
   if (typeof name !== "string" || !SCRIPT_NAME_PATTERN.test(name)) {
     throw new ApiError(ERRORS.invalidScriptName, "expected a file name like revenue_check.py");
   }
-  const result = await bridgeAgent(env).request({ op: "run", user: request.username, name });
+  const result = await scriptsBridge(env, request.username).request({ op: "run", user: request.username, name });
   if (result.ok) return json({ ok: true });
   if (result.reason === "failed") {
     // Legacy body, with the name in the message.
     return json(errorBodyWith(ERRORS.scriptFailed, { name }), { status: ERRORS.scriptFailed.status });
   }
   throw agentError(result, "");
+}
+
+/** The agent of the bridge whose data server holds this user's scripts (SCRIPTS_BRIDGE_BY_USER, else the default). */
+function scriptsBridge(env: Env, user: string) {
+  const config = loadConfig(env);
+  return bridgeAgent(env, config.scriptsBridgeByUser.get(user) ?? config.scriptsDefaultBridge);
 }
 
 function agentError(result: AgentResult, failedDetail: string): ApiError {

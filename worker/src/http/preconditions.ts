@@ -5,6 +5,7 @@ import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS } from "./errors.js";
 import { clientAddress } from "../auth/address-limits.js";
+import { writeMetric } from "../metrics.js";
 import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
 
 const encoder = new TextEncoder();
@@ -28,13 +29,24 @@ export function bearerToken(request: Pick<Request, "headers">): string | undefin
   return match?.[1];
 }
 
-/** Precondition of the bridge endpoints: the shared service secret, not a user token. */
+/** A request that passed ensureBridgeToken. */
+export type BridgeRequest = IRequest & { bridge: string };
+
+/**
+ * Precondition of the bridge endpoints: one of the bridges' service secrets,
+ * not a user token; sets `request.bridge` to the name of the bridge it
+ * belongs to. Every token is compared, so timing does not tell which matched.
+ */
 export async function ensureBridgeToken(request: IRequest, env: Env): Promise<void> {
   const config = loadConfig(env);
   const token = bearerToken(request);
-  if (!token || !(await secretsEqual(token, config.bridgeToken))) {
+  const matches = token ? await Promise.all(config.bridgeTokens.map((entry) => secretsEqual(token, entry.token))) : [];
+  const index = matches.indexOf(true);
+  if (index < 0) {
+    writeMetric(env, { event: "auth_failure", kind: "bridge_token" });
     throw new ApiError(ERRORS.bridgeUnauthorized, undefined, { "WWW-Authenticate": 'Bearer realm="bridge"' });
   }
+  request.bridge = config.bridgeTokens[index]!.name;
 }
 
 /** A request that passed ensureUserToken. */
@@ -45,7 +57,7 @@ export async function ensureUserToken(request: IRequest, env: Env): Promise<void
   const token = bearerToken(request);
   if (!token) throw new ApiError(ERRORS.tokenMissing, undefined, { "WWW-Authenticate": "Bearer" });
   try {
-    request.username = (await authenticateToken(token, env, { address: clientAddress(request) })).username;
+    request.username = (await authenticateToken(token, env, { address: clientAddress(request, env) })).username;
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       throw new ApiError(ERRORS.tokenInvalid, undefined, { "WWW-Authenticate": 'Bearer error="invalid_token"' });

@@ -47,7 +47,7 @@ export function connectionRegistry(env: Env): StubOf<"CONNECTION_REGISTRY"> {
   return stub(env, "CONNECTION_REGISTRY", SINGLETON);
 }
 
-/** The single object holding the bridge's agent channel. */
-export function bridgeAgent(env: Env): StubOf<"BRIDGE_AGENT"> {
-  return stub(env, "BRIDGE_AGENT", SINGLETON);
+/** The agent channel of the bridge named `bridge` (its BRIDGE_TOKENS name, or "default"). */
+export function bridgeAgent(env: Env, bridge: string): StubOf<"BRIDGE_AGENT"> {
+  return stub(env, "BRIDGE_AGENT", bridge);
 }

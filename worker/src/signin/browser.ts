@@ -28,7 +28,7 @@ export function withSignInLimit(handler: Handler): Handler {
   return (request, env) =>
     limitedAttempt(
       env,
-      clientAddress(request),
+      clientAddress(request, env),
       () => handler(request, env),
       (error) => error instanceof ApiError && (error.entry.status === 401 || error.entry.status === 403),
     );

@@ -121,7 +121,7 @@ export async function handleDesktopRefresh(request: IRequest, env: Env): Promise
   let user;
   try {
     user = await authenticateToken(token, env, {
-      address: clientAddress(request),
+      address: clientAddress(request, env),
       graceSeconds: config.jwtRefreshGraceDays * SECONDS_PER_DAY,
     });
   } catch (error) {

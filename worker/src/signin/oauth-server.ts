@@ -225,7 +225,7 @@ async function readTokenRequest(request: IRequest): Promise<Record<string, unkno
  * or form bodies. Errors use the OAuth shape (RFC 6749 §5.2), not ErrorBody.
  */
 export async function handleOAuthToken(request: IRequest, env: Env): Promise<Response> {
-  const address = clientAddress(request);
+  const address = clientAddress(request, env);
   try {
     ensureAddressNotLimited(address);
   } catch (error) {

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { closeQuietly, echoCloseCode, isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
+import { objectName } from "../object-name.js";
 
 /** What a request over the agent channel came to; plain data, so it crosses RPC intact. */
 export type AgentResult =
@@ -27,8 +28,10 @@ interface Waiting {
 }
 
 /**
- * One global object that holds the bridge's outbound agent WebSocket (the
- * data server accepts no inbound connections). The worker asks it to list
+ * One object per bridge (by the name its token belongs to, BRIDGE_TOKENS)
+ * that holds that bridge's outbound agent WebSocket (the data server accepts
+ * no inbound connections), so bridges on several data servers never take
+ * the channel from each other. The worker asks it to list
  * or run a user's scripts; it sends a request frame with a fresh id and waits
  * for the response with that id, up to AGENT_REQUEST_TIMEOUT_MS. The socket
  * is accepted with the Hibernation API, so an idle channel costs nothing; a
@@ -43,11 +46,11 @@ export class BridgeAgent extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env);
-    this.log = createLogger("BridgeAgent:global", this.config.logLevel);
+    this.log = createLogger(`BridgeAgent:${objectName(ctx, "BridgeAgent")}`, this.config.logLevel);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
-  /** The bridge's socket, handed over by the worker after checking BRIDGE_TOKEN. */
+  /** The bridge's socket, handed over by the worker after checking its token. */
   override async fetch(request: Request): Promise<Response> {
     if (!isUpgrade(request)) return refuseUpgrade();
     return this.onConnect();
@@ -101,7 +104,7 @@ export class BridgeAgent extends DurableObject<Env> {
   }
 
   private onConnect(): Response {
-    // One bridge at a time: a reconnect replaces the old (possibly half-open) socket.
+    // One socket per bridge: its reconnect replaces the old (possibly half-open) socket.
     for (const old of this.ctx.getWebSockets(AGENT_TAG)) {
       closeQuietly(old, AGENT_REPLACED_CLOSE_CODE, "replaced by a newer bridge connection");
     }

@@ -1,5 +1,6 @@
 import type { DispatchResponse, DispatchTrace, Notification } from "@analyst-notifications/schemas";
 import { errorMessage, type Logger } from "../../log.js";
+import type { Metric } from "../../metrics.js";
 import type { LegacyFrame, LegacySockets } from "../legacy-lobby/legacy-sockets.js";
 import type { InboxStore } from "./inbox-store.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -35,6 +36,8 @@ export class Dispatcher {
       onSocketsClosed: () => void;
       /** Deletes chart images of pruned notifications, after the reply. */
       cleanUpImages: () => void;
+      /** One data point per call (metrics.ts). */
+      recordMetric: (metric: Metric) => void;
     },
   ) {}
 
@@ -43,7 +46,9 @@ export class Dispatcher {
     const inbox = Date.now();
     const outcomes = notifications.map((notification) => this.store(notification));
     this.deps.cleanUpImages();
+    const deliveredV2 = sentTotal(outcomes);
     const lobby = await this.deliverToLegacy(notifications, outcomes);
+    this.deps.recordMetric(dispatchMetric(outcomes, deliveredV2));
     if (trace) {
       for (const outcome of outcomes) {
         if ("seq" in outcome) outcome.trace = lobby === undefined ? { inbox } : { inbox, lobby };
@@ -92,4 +97,30 @@ export class Dispatcher {
     }
     return delivery.at;
   }
+}
+
+function sentTotal(outcomes: DispatchOutcome[]): number {
+  return outcomes.reduce((sum, outcome) => sum + ("sent" in outcome ? outcome.sent : 0), 0);
+}
+
+/** One data point per call; legacy deliveries are what the lobby added to the v2 count. */
+function dispatchMetric(outcomes: DispatchOutcome[], deliveredV2: number): Metric {
+  let stored = 0;
+  let duplicates = 0;
+  let rateLimited = 0;
+  for (const outcome of outcomes) {
+    if ("rateLimited" in outcome) rateLimited += 1;
+    else if ("seq" in outcome && outcome.duplicate) duplicates += 1;
+    else stored += 1; // a legacy delivery that failed was stored all the same
+  }
+  const deliveredLegacy = sentTotal(outcomes) - deliveredV2;
+  return {
+    event: "dispatch",
+    dispatches: outcomes.length,
+    stored,
+    duplicates,
+    rateLimited,
+    deliveredV2,
+    deliveredLegacy,
+  };
 }

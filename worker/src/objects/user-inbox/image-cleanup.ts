@@ -4,10 +4,15 @@ import { errorMessage, type Logger } from "../../log.js";
 import type { InboxStore } from "./inbox-store.js";
 
 /** Chart images go with their pruned or deleted notifications: deleted from R2 after the reply. */
-export function deleteRemovedImages(ctx: DurableObjectState, env: Env, store: InboxStore, log: Logger): void {
+export function deleteRemovedImages(
+  ctx: DurableObjectState,
+  env: Env,
+  store: InboxStore,
+  log: Logger,
+  username: string,
+): void {
   const names = store.drainRemovedImages();
-  const username = ctx.id.name; // set: objects are addressed by name (userInbox)
-  if (names.length === 0 || username === undefined) return;
+  if (names.length === 0) return;
   ctx.waitUntil(
     deleteUserImages(env, username, names).catch((error: unknown) =>
       log.error("UserInbox deleteUserImages failed", { error: errorMessage(error) }),

@@ -1,5 +1,6 @@
 import type { Env } from "../../env.js";
 import { errorMessage, type Logger } from "../../log.js";
+import { objectName } from "../object-name.js";
 import { connectionRegistry } from "../stubs.js";
 import type { InboxStore } from "./inbox-store.js";
 
@@ -38,7 +39,7 @@ export class RegistryReports {
     try {
       while (this.stale) {
         this.stale = false;
-        const username = this.ctx.id.name ?? ""; // objects are addressed by name (userInbox)
+        const username = objectName(this.ctx, "UserInbox");
         const version = this.store.nextMeta("registry_version");
         try {
           await connectionRegistry(this.env).report(username, this.count(), version);

@@ -21,6 +21,8 @@ import { Dispatcher, type DispatchOutcome } from "./dispatch.js";
 import { deleteRemovedImages } from "./image-cleanup.js";
 import { InboxChanges, type ReadTarget } from "./inbox-changes.js";
 import { InboxStore } from "./inbox-store.js";
+import { writeMetric } from "../../metrics.js";
+import { objectName } from "../object-name.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { RegistryReports } from "./registry-reports.js";
 import { V2Sockets, openSockets } from "./v2-sockets.js";
@@ -65,7 +67,7 @@ export class UserInbox extends DurableObject<Env> {
     this.v2 = new V2Sockets(ctx, this.config, this.log, this.store);
     this.reports = new RegistryReports(ctx, env, this.store, this.log, () => this.openSocketCount());
     this.legacy = new LegacySockets(ctx.storage.sql, env, this.log, () => this.reports.changed());
-    const cleanUpImages = () => deleteRemovedImages(ctx, env, this.store, this.log);
+    const cleanUpImages = () => deleteRemovedImages(ctx, env, this.store, this.log, this.username());
     this.changes = new InboxChanges(this.store, this.v2, cleanUpImages);
     this.dispatcher = new Dispatcher({
       store: this.store,
@@ -77,6 +79,7 @@ export class UserInbox extends DurableObject<Env> {
       username: () => this.username(),
       onSocketsClosed: () => this.reports.changed(),
       cleanUpImages,
+      recordMetric: (metric) => writeMetric(env, metric),
     });
     // v2 heartbeats are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -115,6 +118,7 @@ export class UserInbox extends DurableObject<Env> {
     const admission = await this.admission(username, issuedAt);
     if (admission === "admitted") {
       this.legacy.add(socketId, shard);
+      writeMetric(this.env, { event: "socket_opened", protocol: "legacy" });
       this.reports.changed();
     }
     return { admission, cursor: this.store.cursor() };
@@ -122,7 +126,9 @@ export class UserInbox extends DurableObject<Env> {
 
   /** A lobby shard's legacy socket closed. */
   async unregisterLegacySocket(_username: string, socketId: string): Promise<void> {
-    if (this.legacy.remove(socketId)) this.reports.changed();
+    if (!this.legacy.remove(socketId)) return;
+    writeMetric(this.env, { event: "socket_closed", protocol: "legacy" });
+    this.reports.changed();
   }
 
   async list(query: InboxListQuery): Promise<InboxListResponse> {
@@ -194,12 +200,12 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    if (this.v2.onClose(ws, code, reason)) this.reports.changed();
+    if (this.v2.onClose(ws, code, reason)) this.onV2Closed();
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     this.log.warn("UserInbox webSocketError handler", { error: errorMessage(error) });
-    if (this.v2.onClose(ws, CLOSE_CODES.internalError, "socket error")) this.reports.changed();
+    if (this.v2.onClose(ws, CLOSE_CODES.internalError, "socket error")) this.onV2Closed();
   }
 
   override async alarm(): Promise<void> {
@@ -229,13 +235,19 @@ export class UserInbox extends DurableObject<Env> {
       });
     }
     const response = this.v2.accept(username, since);
+    writeMetric(this.env, { event: "socket_opened", protocol: "v2" });
     this.reports.changed();
     await this.v2.scheduleHeartbeatCheck();
     return response;
   }
 
+  private onV2Closed(): void {
+    writeMetric(this.env, { event: "socket_closed", protocol: "v2" });
+    this.reports.changed();
+  }
+
   /** Objects are addressed by name (userInbox): the name is the username. */
   private username(): string {
-    return this.ctx.id.name ?? "";
+    return objectName(this.ctx, "UserInbox");
   }
 }
