@@ -8,7 +8,7 @@ import { startGatewayHost } from "./host.js";
 import { waitForLine } from "./lines.js";
 import { commandOf, cpuMs, descendants, listeningPorts, openFds, rssBytes } from "./proc.js";
 import { sleep } from "./stats.js";
-import type { StageTrace } from "./trace.js";
+import { bridgeStageTrace, type StageTrace } from "./trace.js";
 import { startWorkerdProfile, type ProfileRun } from "./workerd-profile.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -41,6 +41,8 @@ export async function startOurs(options: {
   vars?: Record<string, string>;
   /** Writes CPU profiles here: the bridge's (`--cpu-prof`, at exit) and workerd's (`profile()`). */
   profileDir?: string;
+  /** Per-stage trace of each delivery run (the bridge logs each dispatch's stage times). */
+  trace?: boolean;
 }): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "bench-ours-"));
   const dispatchSocket = join(dir, "ws.sock");
@@ -98,16 +100,19 @@ export async function startOurs(options: {
       SPOOL_DIR: join(dir, "spool"),
       GATEWAY_URL: `http://127.0.0.1:${port}`,
       BRIDGE_TOKEN: options.bridgeToken,
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: options.trace ? "info" : "warn",
+      ...(options.trace && { TRACE_DISPATCHES: "on" }),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  const trace = options.trace ? bridgeStageTrace(bridge) : undefined;
   bridge.stderr!.resume();
   for (let i = 0; i < 200 && !existsSync(dispatchSocket); i++) await sleep(50);
   if (!existsSync(dispatchSocket)) throw new Error("bridge did not start");
 
   return {
     name: "ours",
+    ...(trace && { trace }),
     socketUrl: `ws://127.0.0.1:${port}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,

@@ -30,13 +30,14 @@ const { values } = parseArgs({
     secret: { type: "string" },
     out: { type: "string" },
     profile: { type: "string" },
+    trace: { type: "boolean", default: false },
     report: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(`npm run bench -- [--quick] [--only list] [--users N] [--idle-seconds S] [--out DIR]
-  [--ws-url URL --socket PATH --secret S] [--profile DIR] [--report]
+  [--ws-url URL --socket PATH --secret S] [--profile DIR] [--trace] [--report]
 
 Targets, in one run: the floor (plain Node, nothing stored), the durable floor (the floor plus our
 guarantees: fsync'd spool with group commit, one SQLite row per notification committed before
@@ -60,6 +61,8 @@ run writes bench/. --out DIR writes DIR/results.json and DIR/RESULTS.md.
 --profile DIR: workerd runs with its inspector on and each delivery run of ours writes a CPU profile
 per isolate to DIR (plus the bridge's --cpu-prof at exit); summarise them with
 \`node --import tsx bench/profile-summary.ts DIR\`.
+--trace: each delivery run of ours reports where a dispatch's time went, stage by stage (bench/trace.ts:
+spool sync, queue, to worker, to inbox, inbox → lobby, answer), from the bridge's TRACE_DISPATCHES lines.
 --report only renders RESULTS.md again from results.json (after an edit of bench/analysis.md).`);
   process.exit(0);
 }
@@ -148,6 +151,7 @@ if (values["ws-url"]) {
     jwtSecret,
     bridgeToken: randomBytes(32).toString("hex"),
     ...(values.profile && { profileDir: resolve(values.profile) }),
+    trace: values.trace,
   });
   try {
     if (only.has("resume")) await step("resume ours v2", () => resume(ours, scale));

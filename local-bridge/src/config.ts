@@ -101,6 +101,8 @@ export interface BridgeConfig {
   /** Keep no larger than the worker's NOTIFICATION_TITLE_MAX_CHARS / NOTIFICATION_MESSAGE_MAX_CHARS. */
   readonly notificationText: NotificationTextLimits;
   readonly agentChannel: boolean;
+  /** Logs each dispatch's stage times at info (the bench's per-stage trace). */
+  readonly traceDispatches: boolean;
   readonly agentReconnectMaxMs: number;
   readonly scriptsCommand: readonly string[];
   readonly scriptsCommandTimeoutMs: number;
@@ -280,6 +282,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     usedBy: ["serve"],
   },
   {
+    env: "TRACE_DISPATCHES",
+    default: "off",
+    description: "on: log each dispatch's stage times (accept, spool sync, worker, inbox, lobby, answer) at info.",
+    usedBy: ["serve"],
+  },
+  {
     env: "AGENT_RECONNECT_MAX_MS",
     default: String(DEFAULT_AGENT_RECONNECT_MAX_MS),
     description: "Longest pause between reconnects of the agent channel.",
@@ -405,6 +413,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
       ),
     }),
     agentChannel: onOff(env, "AGENT_CHANNEL", true),
+    traceDispatches: onOff(env, "TRACE_DISPATCHES", false),
     agentReconnectMaxMs: integer(env, "AGENT_RECONNECT_MAX_MS", DEFAULT_AGENT_RECONNECT_MAX_MS, 10),
     scriptsCommand: Object.freeze(scriptsCommand),
     scriptsCommandTimeoutMs: integer(env, "SCRIPTS_COMMAND_TIMEOUT_MS", DEFAULT_SCRIPTS_COMMAND_TIMEOUT_MS, 10),

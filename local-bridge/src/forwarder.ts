@@ -12,13 +12,23 @@ export interface Outcome {
   body: unknown;
 }
 
+/** When a dispatch passed the bridge's stages (epoch ms, sub-ms precision), for TRACE_DISPATCHES. */
+export interface BridgeStages {
+  accepted: number;
+  synced: number;
+}
+
 interface Item {
   entry: SpoolEntry;
   /** When this process queued it: acceptance, or the start for a recovered backlog. */
   queuedAt: number;
   waiters: Array<(outcome: Outcome) => void>;
   imageUploaded: boolean;
+  stages?: BridgeStages;
 }
+
+/** Epoch ms with sub-ms precision. */
+export const preciseNow = (): number => performance.timeOrigin + performance.now();
 
 /**
  * Carries spooled dispatches to the worker's batch endpoint: in order per
@@ -39,6 +49,7 @@ export class Forwarder {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
+  private pumpScheduled = false;
 
   constructor(
     private readonly spool: Spool,
@@ -53,11 +64,23 @@ export class Forwarder {
     this.pump();
   }
 
-  /** Queues a freshly spooled entry; resolves with the worker's answer, however long that takes. */
-  submit(entry: SpoolEntry): Promise<Outcome> {
+  /**
+   * Queues a freshly spooled entry; resolves with the worker's answer, however
+   * long that takes. Sending waits for the end of the current turn, so the
+   * entries of one spool sync (they are acknowledged together) leave in one
+   * request, not one request each.
+   */
+  submit(entry: SpoolEntry, stages?: BridgeStages): Promise<Outcome> {
     const item = this.enqueue(entry);
+    if (stages) item.stages = stages;
     const outcome = new Promise<Outcome>((resolve) => item.waiters.push(resolve));
-    this.pump();
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
     return outcome;
   }
 
@@ -133,16 +156,21 @@ export class Forwarder {
 
   private async send(batch: Item[]): Promise<void> {
     let results: DispatchBatchResponse["results"];
+    const trace = this.config.traceDispatches;
+    let forwarded = 0;
     try {
       await this.uploadImages(batch);
+      forwarded = preciseNow();
       const response = await this.gateway.dispatchBatch(
         batch.map((item) => ({ user: item.entry.user, notification: item.entry.notification })),
+        trace,
       );
       results = response.results;
     } catch (error) {
       this.retryLater(error);
       return;
     }
+    if (trace) this.logStages(batch, results, forwarded);
     const done: Item[] = [];
     let retry = false;
     for (const [index, item] of batch.entries()) {
@@ -150,7 +178,8 @@ export class Forwarder {
       if (result && "sent" in result) {
         done.push(item);
         this.gateway.metrics.forwarded += 1;
-        for (const resolve of item.waiters) resolve({ status: 200, body: result });
+        const { trace: _trace, ...body } = result; // the caller gets the legacy answer
+        for (const resolve of item.waiters) resolve({ status: 200, body });
         continue;
       }
       const status = result ? Math.floor(result.code / 100) : 500;
@@ -173,6 +202,24 @@ export class Forwarder {
     this.complete(done);
     if (retry) this.retryLater(new Error("the worker failed some dispatches of a batch"));
     else this.failures = 0;
+  }
+
+  /** One line per traced dispatch: the bridge's stages and the worker's (TRACE_DISPATCHES). */
+  private logStages(batch: Item[], results: DispatchBatchResponse["results"], forwarded: number): void {
+    const answered = preciseNow();
+    batch.forEach((item, index) => {
+      const result = results[index];
+      if (!item.stages || !result || !("trace" in result) || !result.trace) return;
+      const { id } = item.entry.notification;
+      this.log.info("dispatch trace", {
+        id,
+        ...item.stages,
+        forwarded,
+        ...result.trace,
+        answered,
+        batch: batch.length,
+      });
+    });
   }
 
   private complete(done: Item[]): void {

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type RequestOptions, type ClientRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import {
+  DISPATCH_TRACE_HEADER,
   GATEWAY_PATHS,
   fillPath,
   type DispatchBatchResponse,
@@ -51,10 +52,16 @@ export class GatewayClient {
     this.send = secure ? httpsRequest : httpRequest;
   }
 
-  dispatchBatch(dispatches: ParsedDispatchRequest[]): Promise<DispatchBatchResponse> {
-    return this.call<DispatchBatchResponse>("dispatch_batch", "POST", GATEWAY_PATHS.bridgeDispatchBatch, {
-      dispatches,
-    });
+  /** `trace`: each result carries when the worker, the user's object and a lobby shard handled it. */
+  dispatchBatch(dispatches: ParsedDispatchRequest[], trace = false): Promise<DispatchBatchResponse> {
+    const headers: Record<string, string> = trace ? { [DISPATCH_TRACE_HEADER]: "1" } : {};
+    return this.call<DispatchBatchResponse>(
+      "dispatch_batch",
+      "POST",
+      GATEWAY_PATHS.bridgeDispatchBatch,
+      { dispatches },
+      headers,
+    );
   }
 
   /** Idempotent: the same name and bytes may be uploaded again after a crash. */
@@ -72,11 +79,17 @@ export class GatewayClient {
   }
 
   /** One call, timed into the latency histogram with how it ended. */
-  private async call<T>(op: GatewayOp, method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(
+    op: GatewayOp,
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const started = performance.now();
     let result: GatewayResult = "ok";
     try {
-      return await this.exchange<T>(method, path, body);
+      return await this.exchange<T>(method, path, body, extraHeaders);
     } catch (error) {
       if (!(error instanceof GatewayRejected)) result = "unavailable";
       else result = error.status === 401 ? "unauthorized" : "rejected";
@@ -86,13 +99,14 @@ export class GatewayClient {
     }
   }
 
-  private exchange<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private exchange<T>(method: string, path: string, body: unknown, extraHeaders: Record<string, string>): Promise<T> {
     const binary = Buffer.isBuffer(body);
     const payload = body === undefined ? undefined : binary ? body : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = {
       Authorization: `Bearer ${this.config.bridgeToken}`,
       // Answers are small JSON; gunzipping them was once the bridge's largest CPU cost.
       "Accept-Encoding": "identity",
+      ...extraHeaders,
     };
     if (payload) {
       headers["Content-Type"] = binary ? "image/png" : "application/json";

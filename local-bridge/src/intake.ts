@@ -5,7 +5,7 @@ import {
   type ParsedDispatchRequest,
 } from "@analyst-notifications/schemas";
 import type { BridgeConfig } from "./config.js";
-import type { Forwarder, Outcome } from "./forwarder.js";
+import { preciseNow, type Forwarder, type Outcome } from "./forwarder.js";
 import { readPngFile } from "./image-file.js";
 import type { Spool, SpoolEntry } from "./spool.js";
 
@@ -28,6 +28,7 @@ export class Intake {
     imagePath?: string,
     ownerUid?: number,
   ): Promise<{ entry: SpoolEntry; outcome: Promise<Outcome> }> {
+    const accepted = preciseNow();
     const notification = completeNotification(request.notification);
     let image: string | undefined;
     if (imagePath !== undefined) {
@@ -43,6 +44,7 @@ export class Intake {
       if (image) this.spool.discardImage(image);
       throw error;
     }
-    return { entry, outcome: this.forwarder.submit(entry) };
+    const stages = this.config.traceDispatches ? { accepted, synced: preciseNow() } : undefined;
+    return { entry, outcome: this.forwarder.submit(entry, stages) };
   }
 }

@@ -57,10 +57,32 @@ export const DispatchBatchRequest = z
   .object({ dispatches: z.array(z.unknown()).min(1).max(DISPATCH_BATCH_MAX) })
   .meta({ id: "DispatchBatchRequest", title: "DispatchBatchRequest" });
 
+/** Header on a batch request that asks for each result's `trace` (the bench's per-stage timing). */
+export const DISPATCH_TRACE_HEADER = "X-Dispatch-Trace";
+
+/** When a traced dispatch passed each stage in the worker, epoch ms (the runtime's clock moves per I/O). */
+export const DispatchTrace = z
+  .object({
+    worker: z.number().meta({ description: "The worker took the batch request." }),
+    inbox: z.number().meta({ description: "The user's object took the batch (its writes commit after)." }),
+    lobby: z
+      .number()
+      .optional()
+      .meta({ description: "The last lobby shard wrote it to the user's legacy sockets (after the commit)." }),
+  })
+  .meta({ id: "DispatchTrace", title: "DispatchTrace" });
+export type DispatchTrace = z.infer<typeof DispatchTrace>;
+
+/** A batch's answer to one dispatch: the dispatch response, plus its trace when asked for. */
+export const DispatchBatchResult = DispatchResponse.extend({ trace: DispatchTrace.optional() }).meta({
+  id: "DispatchBatchResult",
+  title: "DispatchBatchResult",
+});
+
 /** One answer per dispatch of a batch: the dispatch response, or why it was refused. */
 export const DispatchBatchResponse = z
   .object({
-    results: z.array(z.union([DispatchResponse, ErrorBody])),
+    results: z.array(z.union([DispatchBatchResult, ErrorBody])),
   })
   .meta({ id: "DispatchBatchResponse", title: "DispatchBatchResponse" });
 export type DispatchBatchResponse = z.infer<typeof DispatchBatchResponse>;

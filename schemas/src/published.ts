@@ -10,7 +10,14 @@ import {
 import { SignedImageUrlsRequest, SignedImageUrlsResponse } from "./images.js";
 import { DispatchQueuedResponse, LocalDispatchRequest } from "./local-dispatch.js";
 import { DesktopAuthorizeResponse, DesktopRefreshResponse, DesktopUnlinkResponse, LinkState } from "./desktop-auth.js";
-import { DispatchBatchRequest, DispatchBatchResponse, DispatchRequest, DispatchResponse } from "./dispatch.js";
+import {
+  DispatchBatchRequest,
+  DispatchBatchResponse,
+  DispatchBatchResult,
+  DispatchRequest,
+  DispatchResponse,
+  DispatchTrace,
+} from "./dispatch.js";
 import {
   InboxChangeResponse,
   InboxDiagnostics,
@@ -74,6 +81,8 @@ export const PUBLISHED_SCHEMAS: Record<string, z.ZodType> = {
   OAuthServerMetadata,
   DispatchBatchRequest,
   DispatchBatchResponse,
+  DispatchBatchResult,
+  DispatchTrace,
   InboxNotification,
   InboxListQuery,
   InboxListResponse,

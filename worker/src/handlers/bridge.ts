@@ -1,4 +1,5 @@
 import {
+  DISPATCH_TRACE_HEADER,
   DispatchBatchRequest,
   Username,
   errorBody,
@@ -17,8 +18,11 @@ import { bridgeAgent, connectionRegistry, userInbox } from "../objects/stubs.js"
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json, validated } from "../http/errors.js";
 import { readJsonBody } from "../http/body.js";
+import type { DispatchOutcome } from "../objects/user-inbox/dispatch.js";
 
 const UserParams = z.object({ user: Username });
+/** Stored, but a lobby shard could not be reached: a retry (a duplicate) delivers it to the legacy sockets. */
+const LEGACY_DELIVERY_FAILED = "stored, but not yet written to the user's legacy sockets; retry";
 
 /** `POST /bridge/v1/dispatch`: store one notification and send it to every socket of its user. */
 export async function handleBridgeDispatch(request: IRequest, env: Env): Promise<Response> {
@@ -31,6 +35,7 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
     const seconds = outcome.retryAfterSeconds;
     throw new ApiError(ERRORS.dispatchRateLimited, `retry after ${seconds} s`, undefined, seconds);
   }
+  if ("legacyDeliveryFailed" in outcome) throw new ApiError(ERRORS.internal, LEGACY_DELIVERY_FAILED);
   return json(outcome);
 }
 
@@ -41,6 +46,8 @@ export async function handleBridgeDispatch(request: IRequest, env: Env): Promise
  * not stop the others.
  */
 export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Promise<Response> {
+  const worker = Date.now();
+  const trace = request.headers.has(DISPATCH_TRACE_HEADER);
   const config = loadConfig(env);
   const { dispatches } = validated(
     validateRequest(DispatchBatchRequest, await readJsonBody(request, config.dispatchBodyLimitBytes * 100)),
@@ -65,17 +72,11 @@ export async function handleBridgeDispatchBatch(request: IRequest, env: Env): Pr
   });
   await Promise.all(
     [...byUser].map(async ([user, items]) => {
-      const answers = await userInbox(env, user).dispatchMany(items.map((item) => item.notification));
-      answers.forEach((answer, i) => {
-        results[items[i]!.index] =
-          "rateLimited" in answer
-            ? errorBody(
-                ERRORS.dispatchRateLimited,
-                `retry after ${answer.retryAfterSeconds} s`,
-                answer.retryAfterSeconds,
-              )
-            : answer;
-      });
+      const answers = await userInbox(env, user).dispatchMany(
+        items.map((item) => item.notification),
+        trace,
+      );
+      answers.forEach((answer, i) => (results[items[i]!.index] = batchResult(answer, worker)));
     }),
   );
   return json({ results });
@@ -99,4 +100,15 @@ export async function handleBridgeHealth(_request: IRequest, env: Env): Promise<
 export async function handleBridgeInboxGet(request: IRequest, env: Env): Promise<Response> {
   const { user } = validated(validateRequest(UserParams, request.params));
   return json(await userInbox(env, user).diagnostics(user));
+}
+
+/** A user object's answer as a batch result; a traced one gets the time the worker took the request. */
+function batchResult(answer: DispatchOutcome, worker: number): DispatchBatchResponse["results"][number] {
+  if ("rateLimited" in answer) {
+    const seconds = answer.retryAfterSeconds;
+    return errorBody(ERRORS.dispatchRateLimited, `retry after ${seconds} s`, seconds);
+  }
+  if ("legacyDeliveryFailed" in answer) return errorBody(ERRORS.internal, LEGACY_DELIVERY_FAILED);
+  const { trace, ...response } = answer;
+  return trace ? { ...response, trace: { worker, ...trace } } : response;
 }

@@ -56,6 +56,12 @@ export interface LobbyAttachment {
   missedPongs: number;
   /** Epoch ms the socket's token expires; the alarm closes it then (4410). */
   tokenExpiresAt?: number;
+  /**
+   * The last inbox seq written to the socket (from its count on). Legacy
+   * frames carry no seq; the lobby keeps it so that a delivery tried again
+   * never writes a notification twice. Absent in sockets of older deployments.
+   */
+  seq?: number;
 }
 
 /** Reads a lobby socket's attachment; undefined for sockets this code did not accept. */

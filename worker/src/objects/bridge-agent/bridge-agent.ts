@@ -4,13 +4,12 @@ import {
   PONG_FRAME,
   AGENT_REPLACED_CLOSE_CODE,
   AgentResponseFrame,
-  errorBody,
   type ScriptInfo,
 } from "@analyst-notifications/schemas";
 import { DEFAULT_SCRIPT_BUSY_RETRY_AFTER_SECONDS, loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
-import { ERRORS } from "../../http/errors.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
+import { closeQuietly, echoCloseCode, isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
 import { objectName } from "../object-name.js";
 import { RateLimiter } from "../user-inbox/rate-limiter.js";
 
@@ -62,9 +61,7 @@ export class BridgeAgent extends DurableObject<Env> {
 
   /** The bridge's socket, handed over by the worker after checking its token. */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return Response.json(errorBody(ERRORS.upgradeRequired), { status: ERRORS.upgradeRequired.status });
-    }
+    if (!isUpgrade(request)) return refuseUpgrade();
     return this.onConnect();
   }
 
@@ -117,7 +114,7 @@ export class BridgeAgent extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.onDisconnect(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    this.onDisconnect(ws, echoCloseCode(code), reason);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
@@ -128,11 +125,7 @@ export class BridgeAgent extends DurableObject<Env> {
   private onConnect(): Response {
     // One socket per bridge: its reconnect replaces the old (possibly half-open) socket.
     for (const old of this.ctx.getWebSockets(AGENT_TAG)) {
-      try {
-        old.close(AGENT_REPLACED_CLOSE_CODE, "replaced by a newer bridge connection");
-      } catch {
-        // already closed
-      }
+      closeQuietly(old, AGENT_REPLACED_CLOSE_CODE, "replaced by a newer bridge connection");
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [AGENT_TAG]);
@@ -142,11 +135,7 @@ export class BridgeAgent extends DurableObject<Env> {
   }
 
   private onDisconnect(ws: WebSocket, code: number, reason: string): void {
-    try {
-      ws.close(code, reason);
-    } catch {
-      // already closed
-    }
+    closeQuietly(ws, code, reason);
     this.log.info("bridge disconnected", { code });
     if (this.openSocket()) return; // replaced: requests on the new socket go on
     for (const id of [...this.waiting.keys()]) {

@@ -10,9 +10,10 @@ import {
 import { AddressLimitedError, recordAuthFailure } from "../../auth/address-limits.js";
 import { loadConfig, type Config } from "../../config.js";
 import type { Env } from "../../env.js";
-import type { LegacyRegistration, LobbyDelivery } from "./legacy-sockets.js";
+import type { LegacyFrame, LegacyRegistration, LobbyDelivery } from "./legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { readLobbyAttachment, type LobbyAttachment } from "../../sockets/attachment.js";
+import { closeQuietly, echoCloseCode, frameTooLarge, isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
 import { InvalidTokenError, authenticateToken } from "../../auth/user-token.js";
 import { userInbox } from "../stubs.js";
 
@@ -24,11 +25,15 @@ const PENDING_RETRY_AFTER_SECONDS = 10;
 
 /** The tag of every socket from one address, so its pending sockets are counted without a scan. */
 const addressTag = (address: string) => `address:${address}`;
-
-/** A socket of a known user; `queued` holds notifications while the user's object is still counting it. */
+/**
+ * A socket of a known user. `queued` holds notifications while the user's
+ * object is still counting it; `seq` is the last seq written to it (kept in
+ * its attachment too), so a delivery tried again never writes one twice.
+ */
 interface LobbyEntry {
   ws: WebSocket;
-  queued?: string[];
+  queued?: LegacyFrame[];
+  seq: number;
 }
 
 /**
@@ -62,14 +67,12 @@ export class LegacyLobby extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const address = request.headers.get(LOBBY_HEADERS.address);
     const shard = Number(request.headers.get(LOBBY_HEADERS.shard) ?? "");
-    if (request.headers.get("Upgrade") !== "websocket" || !address || !Number.isInteger(shard)) {
-      return Response.json(errorBody(ERRORS.upgradeRequired), { status: ERRORS.upgradeRequired.status });
-    }
+    if (!isUpgrade(request) || !address || !Number.isInteger(shard)) return refuseUpgrade();
     return this.onConnect(address, shard);
   }
 
   /** Writes `frames` to every socket of `username` here; `alive` lets the user's object drop stale rows. */
-  async deliver(username: string, frames: string[]): Promise<LobbyDelivery> {
+  async deliver(username: string, frames: LegacyFrame[]): Promise<LobbyDelivery> {
     return this.onDeliver(username, frames);
   }
 
@@ -98,7 +101,7 @@ export class LegacyLobby extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     // The client's close: answered, and an open socket is given back to its user's object.
-    await this.shut(ws, code === 1005 || code === 1006 ? CLOSE_CODES.normal : code, reason);
+    await this.shut(ws, echoCloseCode(code), reason);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
@@ -147,8 +150,7 @@ export class LegacyLobby extends DurableObject<Env> {
   private async onClientFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const attachment = readLobbyAttachment(ws);
     if (!attachment || attachment.phase === "closed") return;
-    const size = typeof message === "string" ? message.length : message.byteLength;
-    if (size > this.config.wsFrameLimitBytes) {
+    if (frameTooLarge(message, this.config.wsFrameLimitBytes)) {
       await this.shut(ws, CLOSE_CODES.messageTooBig, `frame larger than ${this.config.wsFrameLimitBytes} bytes`);
       return;
     }
@@ -205,7 +207,7 @@ export class LegacyLobby extends DurableObject<Env> {
 
     // Listed before the user's object counts it, so a dispatch that follows the count finds it here.
     const { socketId } = attachment;
-    const entry: LobbyEntry = { ws, queued: [] };
+    const entry: LobbyEntry = { ws, queued: [], seq: 0 };
     this.addEntry(username, socketId, entry);
     let registration: LegacyRegistration;
     try {
@@ -222,19 +224,24 @@ export class LegacyLobby extends DurableObject<Env> {
       return;
     }
     const stillHere = this.userSockets().get(username)?.get(socketId) === entry && ws.readyState === WebSocket.OPEN;
-    if (!stillHere || registration !== "registered") {
+    const { admission, cursor } = registration;
+    if (!stillHere || admission !== "admitted") {
       this.removeEntry(username, socketId);
       // The client left (or was revoked) while it was counted: give the slot back.
-      if (registration === "registered") return this.unregister(username, socketId);
+      if (admission === "admitted") return this.unregister(username, socketId);
       if (!stillHere) return;
-      if (registration === "full") {
+      if (admission === "full") {
         return this.fail(ws, AUTH_ERROR_MESSAGES.tooManyConnections, CLOSE_CODES.tooManyConnections);
       }
       return this.fail(ws, AUTH_ERROR_MESSAGES.invalidToken); // revoked meanwhile
     }
     const now = Date.now();
     const tokenExpiresAt = expiresAt * 1000;
-    ws.serializeAttachment({
+    // Notifications stored before the count are not this socket's; queued ones came after it.
+    const queued = newer(entry.queued ?? [], cursor);
+    delete entry.queued;
+    entry.seq = queued.at(-1)?.seq ?? cursor;
+    const open: LobbyAttachment = {
       ...attachment,
       phase: "open",
       address: "",
@@ -242,14 +249,13 @@ export class LegacyLobby extends DurableObject<Env> {
       pongAt: now,
       missedPongs: 0,
       tokenExpiresAt,
-    });
-    const queued = entry.queued ?? [];
-    delete entry.queued;
-    this.sendFrames(ws, [JSON.stringify({ type: "auth_ok", username }), ...queued]);
+    };
+    ws.serializeAttachment({ ...open, seq: entry.seq });
+    this.sendFrames(ws, [JSON.stringify({ type: "auth_ok", username }), ...queued.map((frame) => frame.frame)]);
     await this.scheduleAlarm(Math.min(now + this.config.heartbeatIntervalMs, tokenExpiresAt));
   }
 
-  private onDeliver(username: string, frames: string[]): LobbyDelivery {
+  private onDeliver(username: string, frames: LegacyFrame[]): LobbyDelivery {
     const entries = this.userSockets().get(username);
     const alive: string[] = [];
     let written = 0;
@@ -258,11 +264,24 @@ export class LegacyLobby extends DurableObject<Env> {
       if (entry.queued) {
         entry.queued.push(...frames);
         written += 1;
-      } else if (this.sendFrames(entry.ws, frames)) {
-        written += 1;
+        continue;
       }
+      const fresh = newer(frames, entry.seq);
+      const last = fresh.at(-1);
+      if (
+        !last ||
+        !this.sendFrames(
+          entry.ws,
+          fresh.map((frame) => frame.frame),
+        )
+      )
+        continue;
+      entry.seq = last.seq;
+      const attachment = readLobbyAttachment(entry.ws);
+      if (attachment) entry.ws.serializeAttachment({ ...attachment, seq: entry.seq });
+      written += 1;
     }
-    return { written, alive };
+    return { written, alive, at: Date.now() };
   }
 
   /**
@@ -351,10 +370,10 @@ export class LegacyLobby extends DurableObject<Env> {
     const attachment = readLobbyAttachment(ws);
     try {
       if (attachment && attachment.phase !== "closed") ws.serializeAttachment({ ...attachment, phase: "closed" });
-      ws.close(code, reason);
     } catch {
       // already closed
     }
+    closeQuietly(ws, code, reason);
   }
 
   private async unregister(username: string, socketId: string): Promise<void> {
@@ -384,7 +403,7 @@ export class LegacyLobby extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const attachment = readLobbyAttachment(ws);
       if (attachment?.phase === "open" && attachment.username)
-        this.addEntry(attachment.username, attachment.socketId, { ws });
+        this.addEntry(attachment.username, attachment.socketId, { ws, seq: attachment.seq ?? 0 });
     }
     return this.index;
   }
@@ -401,6 +420,16 @@ export class LegacyLobby extends DurableObject<Env> {
     if (!entries?.delete(socketId) || entries.size > 0) return;
     this.userSockets().delete(username);
   }
+}
+
+/**
+ * The frames a socket last written `after` still needs: seqs above it, each
+ * above the one before, so a frame offered twice (a retried call, a
+ * duplicate dispatch) is written once and a socket's order never goes back.
+ */
+function newer(frames: LegacyFrame[], after: number): LegacyFrame[] {
+  let last = after;
+  return frames.filter((frame) => frame.seq > last && ((last = frame.seq), true));
 }
 
 function isPong(data: string): boolean {

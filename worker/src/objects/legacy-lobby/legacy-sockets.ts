@@ -1,4 +1,5 @@
 import type { Env } from "../../env.js";
+import type { Admission } from "../user-inbox/admission.js";
 import { legacyLobby } from "../stubs.js";
 import { errorMessage, type Logger } from "../../log.js";
 
@@ -8,15 +9,38 @@ export interface LobbyDelivery {
   written: number;
   /** Ids of the user's sockets the shard holds; rows of others are stale. */
   alive: string[];
+  /** The shard's clock when it wrote (epoch ms), for traced dispatches. */
+  at: number;
 }
 
 /** The user's object's answer when a lobby shard asks it to count a legacy socket. */
-export type LegacyRegistration = "registered" | "full" | "revoked";
+export interface LegacyRegistration {
+  admission: Admission;
+  /** The inbox's latest seq when the socket was counted: older notifications are not its to receive. */
+  cursor: number;
+}
+
+/** A legacy notification frame with the seq the inbox stored it under (the frame itself carries none). */
+export interface LegacyFrame {
+  seq: number;
+  frame: string;
+}
 
 interface Batch {
-  frames: string[];
-  written: Promise<number>;
+  frames: LegacyFrame[];
+  delivered: Promise<Delivered>;
 }
+
+/** Sockets written, and when (the shard's clock). */
+interface Delivered {
+  written: number;
+  at: number;
+}
+
+/** Attempts of one call to a lobby shard before the dispatch is answered 5xx (and the bridge retries). */
+export const LEGACY_DELIVERY_ATTEMPTS = 3;
+/** Pause before the second attempt, in ms; doubled before each further one. */
+export const LEGACY_DELIVERY_RETRY_MS = 50;
 
 /**
  * The user's legacy sockets, as the user's object sees them: they live in
@@ -38,7 +62,7 @@ export class LegacySockets {
     private readonly env: Env,
     private readonly log: Logger,
     /** Called after stale rows were dropped, so counts elsewhere follow. */
-    private readonly onPruned: () => Promise<void>,
+    private readonly onPruned: () => void,
   ) {
     // `id` only grows, so a reply can be applied to the rows that existed when its call left.
     sql.exec(
@@ -76,15 +100,20 @@ export class LegacySockets {
   }
 
   /**
-   * Writes `frames` to every legacy socket of the user; the number of sockets
-   * written. Calls to one shard leave in dispatch order, one at a time, and
-   * frames that arrive while one runs go together in the next.
+   * Writes `frames` (in seq order) to every legacy socket of the user; the
+   * number of sockets written. Calls to one shard leave in dispatch order,
+   * one at a time, and frames that arrive while one runs go together in the
+   * next. A failed call is tried again (a shard writes a socket no seq
+   * twice); one that keeps failing rejects, and the caller's dispatch fails.
    */
-  async deliver(username: string, frames: string[]): Promise<number> {
+  async deliver(username: string, frames: LegacyFrame[]): Promise<Delivered> {
     const shards = this.shards();
-    if (shards.length === 0 || frames.length === 0) return 0;
-    const counts = await Promise.all(shards.map((shard) => this.enqueue(username, shard, frames)));
-    return counts.reduce((sum, n) => sum + n, 0);
+    if (shards.length === 0 || frames.length === 0) return { written: 0, at: 0 };
+    const answers = await Promise.all(shards.map((shard) => this.enqueue(username, shard, frames)));
+    return {
+      written: answers.reduce((sum, answer) => sum + answer.written, 0),
+      at: Math.max(...answers.map((answer) => answer.at)),
+    };
   }
 
   /** Asks every shard which sockets it still holds and drops the other rows. */
@@ -93,7 +122,7 @@ export class LegacySockets {
       this.shards().map(async (shard) => {
         const upTo = this.maxId();
         try {
-          await this.prune(shard, upTo, await legacyLobby(this.env, shard).socketIds(username));
+          this.prune(shard, upTo, await legacyLobby(this.env, shard).socketIds(username));
         } catch (error) {
           this.log.error("UserInbox legacy reconcile failed", { shard, error: errorMessage(error) });
         }
@@ -120,36 +149,41 @@ export class LegacySockets {
     return closed.reduce((sum, n) => sum + n, 0);
   }
 
-  private enqueue(username: string, shard: number, frames: string[]): Promise<number> {
+  private enqueue(username: string, shard: number, frames: LegacyFrame[]): Promise<Delivered> {
     let batch = this.nextBatch.get(shard);
     if (!batch) {
-      const frames: string[] = [];
-      const written = (this.lastCall.get(shard) ?? Promise.resolve()).then(() => {
+      const frames: LegacyFrame[] = [];
+      // The next call leaves after the previous one settled, whether it succeeded or not.
+      const previous = this.lastCall.get(shard)?.catch(() => undefined) ?? Promise.resolve();
+      const delivered = previous.then(() => {
         this.nextBatch.delete(shard);
         return this.call(username, shard, frames);
       });
-      batch = { frames, written };
+      batch = { frames, delivered };
       this.nextBatch.set(shard, batch);
-      this.lastCall.set(shard, written);
+      this.lastCall.set(shard, delivered);
     }
     batch.frames.push(...frames);
-    return batch.written;
+    return batch.delivered;
   }
 
-  private async call(username: string, shard: number, frames: string[]): Promise<number> {
-    const upTo = this.maxId();
-    try {
-      const { written, alive } = await legacyLobby(this.env, shard).deliver(username, frames);
-      await this.prune(shard, upTo, alive);
-      return written;
-    } catch (error) {
-      this.log.error("UserInbox legacy delivery failed", { shard, error: errorMessage(error) });
-      return 0;
+  private async call(username: string, shard: number, frames: LegacyFrame[]): Promise<Delivered> {
+    for (let attempt = 1; ; attempt++) {
+      const upTo = this.maxId();
+      try {
+        const { written, alive, at } = await legacyLobby(this.env, shard).deliver(username, frames);
+        this.prune(shard, upTo, alive);
+        return { written, at };
+      } catch (error) {
+        this.log.warn("UserInbox legacy delivery failed", { shard, attempt, error: errorMessage(error) });
+        if (attempt >= LEGACY_DELIVERY_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, LEGACY_DELIVERY_RETRY_MS * 2 ** (attempt - 1)));
+      }
     }
   }
 
   /** Drops rows of `shard` up to `upTo` whose socket the shard no longer holds. */
-  private async prune(shard: number, upTo: number, alive: string[]): Promise<void> {
+  private prune(shard: number, upTo: number, alive: string[]): void {
     const { rowsWritten } = this.sql.exec(
       `DELETE FROM legacy_sockets
        WHERE shard = ? AND id <= ? AND socket_id NOT IN (SELECT value FROM json_each(?))`,
@@ -159,7 +193,7 @@ export class LegacySockets {
     );
     if (rowsWritten === 0) return;
     this.cachedShards = undefined;
-    await this.onPruned();
+    this.onPruned();
   }
 
   private shards(): number[] {

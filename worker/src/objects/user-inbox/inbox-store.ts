@@ -51,9 +51,16 @@ export class InboxStore {
     `);
   }
 
-  /** Latest seq ever assigned (0 for a new inbox); never goes back, even after deletes. */
+  /**
+   * Latest seq ever assigned (0 for a new inbox); never goes back, even after
+   * deletes. It is the highest stored seq, or the stored cursor, which is
+   * written only when rows leave: a dispatch writes no counter.
+   */
   cursor(): number {
-    return (this.cachedCursor ??= this.meta("cursor"));
+    return (this.cachedCursor ??= Math.max(
+      this.meta("cursor"),
+      this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM notifications").one().seq ?? 0,
+    ));
   }
 
   count(): number {
@@ -78,7 +85,6 @@ export class InboxStore {
   append(notification: Notification): StoreResult {
     const seq = this.cursor() + 1;
     const stored = this.count();
-    this.setMeta("cursor", seq);
     this.cachedCursor = seq;
     this.sql.exec(
       "INSERT INTO notifications (seq, id, body) VALUES (?, ?, ?)",
@@ -154,6 +160,7 @@ export class InboxStore {
       }
     }
     if (this.cachedCount !== undefined) this.cachedCount -= deleted.length;
+    if (deleted.length > 0) this.keepCursor();
     return deleted;
   }
 
@@ -169,7 +176,13 @@ export class InboxStore {
       .toArray();
     for (const row of pruned) this.forget(row);
     if (this.cachedCount !== undefined) this.cachedCount -= pruned.length;
+    // No keepCursor(): pruning keeps the newest rows, the highest seq among them.
     return pruned.map((row) => row.id);
+  }
+
+  /** A delete may remove the highest seq: the cursor is stored so that it never goes back. */
+  private keepCursor(): void {
+    this.setMeta("cursor", this.cursor());
   }
 
   /** The names of chart images whose notifications are gone; the caller deletes them from R2. */
