@@ -59,7 +59,7 @@ describe("the deploy bundle", () => {
       expect(migrated).toEqual(classes);
       expect(config.r2_buckets.map((bucket) => bucket.binding)).toEqual(["IMAGES"]);
       expect(config.analytics_engine_datasets.map((dataset) => dataset.binding)).toEqual(["METRICS"]);
-    });
+    }, 150_000); // a bundle takes seconds, and much longer on a busy machine
   }
 
   it("gives production a hostname of its own and no workers.dev address", () => {
