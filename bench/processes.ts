@@ -63,6 +63,8 @@ export async function startOurs(options: {
         BRIDGE_TOKEN: options.bridgeToken,
         // The load is the point here, not a runaway script.
         DISPATCH_RATE_PER_USER_PER_MINUTE: "0",
+        // Every bench client comes from 127.0.0.1; real clients come from many addresses.
+        LEGACY_PENDING_SOCKETS_PER_ADDRESS: "100000",
         ...options.vars,
       },
     });

@@ -10,10 +10,7 @@
 // far quicker than a new host) and prints `GATEWAY_READY` again; a workerd
 // that dies within DEFAULT_RUNTIME_MIN_UPTIME_MS of its start, or cannot be
 // started, makes the host exit 1 so the supervisor backs off.
-import { startGatewayRuntime } from "./gateway-runtime.js";
-
-/** A workerd that lived less than this is crash-looping: leave the backoff to the supervisor. */
-export const DEFAULT_RUNTIME_MIN_UPTIME_MS = 5_000;
+import { DEFAULT_RUNTIME_MIN_UPTIME_MS, startGatewayRuntime } from "./gateway-runtime.js";
 
 const env = process.env;
 let startedAt = Date.now();

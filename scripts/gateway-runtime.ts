@@ -12,6 +12,8 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangle
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const WRANGLER_CONFIG = join(ROOT, "wrangler.toml");
+/** A workerd that lived less than this is crash-looping: its host leaves the backoff to the supervisor. */
+export const DEFAULT_RUNTIME_MIN_UPTIME_MS = 5_000;
 
 export interface GatewayRuntimeOptions {
   host: string;

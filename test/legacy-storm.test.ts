@@ -18,7 +18,8 @@ let gateway: Gateway;
 let bridge: Bridge;
 beforeAll(async () => {
   // The auth deadline is generous: this test is about delivery, and a shared machine can be slow to connect.
-  gateway = await startGateway({ AUTH_TIMEOUT_SECONDS: "60" });
+  // Every socket comes from one address: lift its cap of sockets waiting to authenticate.
+  gateway = await startGateway({ AUTH_TIMEOUT_SECONDS: "60", LEGACY_PENDING_SOCKETS_PER_ADDRESS: "1000" });
   bridge = await startBridgeFor(gateway, { DISPATCH_SYNC_DEADLINE_MS: "0" });
 });
 afterAll(async () => {

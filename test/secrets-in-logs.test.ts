@@ -68,7 +68,8 @@ describe("logs at debug level", () => {
     secrets.push(desktopToken, refreshedToken, code, pkce.verifier, oauth.access_token, oauth.refresh_token, badToken);
 
     // Sockets (good and bad tokens), dispatch through the bridge, the API.
-    const legacy = await connectLegacy(gateway.socketUrl, desktopToken);
+    // The refresh rotated the desktop token: the old one is spent.
+    const legacy = await connectLegacy(gateway.socketUrl, refreshedToken);
     const v2 = (await connectV2(gateway.socketUrl, oauth.access_token)).socket;
     const refused = new TestSocket(gateway.socketUrl);
     await refused.opened();

@@ -1,3 +1,4 @@
+import { DEFAULT_RUNTIME_MIN_UPTIME_MS } from "../scripts/gateway-runtime.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   dispatchOnce,
@@ -17,8 +18,10 @@ let app: NpmStart;
 let dir: string;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+let startedAt = 0;
 beforeAll(async () => {
   app = await startNpmStart();
+  startedAt = Date.now();
   dir = app.socketPath.replace(/\/ws\.sock$/, "");
 }, 120_000);
 afterAll(async () => {
@@ -57,6 +60,8 @@ describe("npm start heals itself", () => {
       pauseMs: 20,
     });
     await sleep(500);
+    // A workerd that dies right after its start makes the host give up (a crash loop); this one ran a while.
+    await sleep(Math.max(0, startedAt + DEFAULT_RUNTIME_MIN_UPTIME_MS + 500 - Date.now()));
     const killedAt = Date.now();
     process.kill(app.workerdPid(), "SIGKILL");
     // Accepted into the spool while the gateway is down, then stored by the restarted one.

@@ -123,9 +123,10 @@ describe("security headers on every HTML page", () => {
       200,
     ],
     [
-      "a refused sign-in page, then the 429 page",
-      async () => {
-        const refused = await site.fetch("/auth/dev-login", {
+      // Sign-ins without a credential are never counted, so no address is limited from here.
+      "a refused sign-in page",
+      () =>
+        site.fetch("/auth/dev-login", {
           method: "POST",
           redirect: "manual",
           headers: {
@@ -134,11 +135,8 @@ describe("security headers on every HTML page", () => {
             "Content-Type": "application/x-www-form-urlencoded",
           },
           body: "username=mallory",
-        });
-        expectSecureHtml(refused, 403);
-        return site.fetch("/auth/dev-login", { method: "POST", headers: { ...elsewhere, Origin: site.url.origin } });
-      },
-      429,
+        }),
+      403,
     ],
   ];
 

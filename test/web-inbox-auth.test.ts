@@ -192,10 +192,8 @@ describe("socket tickets", () => {
     expect((await browserPost(gateway, "/api/desktop/unlink", bob)).status).toBe(200);
     expect((await open.waitClosed()).code).toBe(4403);
     await expect(ticketSocket(withTicket(unspent)).opened()).rejects.toThrow(/401/);
-    // The browser session itself is not a desktop token: a new ticket works.
-    const again = ticketSocket(withTicket(await ticketFor(bob)));
-    await again.opened();
-    again.close();
+    // Unlink also ends the user's browser sessions: the old cookie mints no ticket.
+    expect((await browserPost(gateway, "/api/web/socket-ticket", bob)).status).toBe(401);
   });
 });
 

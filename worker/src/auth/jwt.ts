@@ -123,7 +123,14 @@ export async function signDesktopToken(
 ): Promise<string> {
   const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
   const ttlSeconds = options.ttlSeconds ?? Math.round(config.jwtExpiryDays * SECONDS_PER_DAY);
-  return signUserToken(username, config, { typ: "JWT", aud: DESKTOP_AUDIENCE, issuedAt, ttlSeconds, claims: {} });
+  // A unique jti: a refresh in the same second must not mint the very token it spends.
+  return signUserToken(username, config, {
+    typ: "JWT",
+    aud: DESKTOP_AUDIENCE,
+    issuedAt,
+    ttlSeconds,
+    claims: { jti: crypto.randomUUID() },
+  });
 }
 
 /** Mints an OAuth access token (RFC 9068 shape): `typ: at+jwt`, ACCESS_AUDIENCE, scope and family. */

@@ -66,6 +66,7 @@ export class Dispatcher {
     const { seq } = store.append(notification);
     const { sent, closed } = v2.fanOut({ ...notification, seq, read: false });
     if (closed) this.deps.onSocketsClosed();
+    this.deps.log.debug("dispatched", { seq, sent });
     return { sent, stored: true, seq };
   }
 
