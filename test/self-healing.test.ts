@@ -64,8 +64,9 @@ describe("npm start heals itself", () => {
     await sleep(Math.max(0, startedAt + DEFAULT_RUNTIME_MIN_UPTIME_MS + 500 - Date.now()));
     const killedAt = Date.now();
     process.kill(app.workerdPid(), "SIGKILL");
-    // Accepted into the spool while the gateway is down, then stored by the restarted one.
-    expect(await dispatchOnce(app.socketPath, "heal-a", "w-after-kill")).toBe(202);
+    // Accepted into the spool while the gateway is down, then stored by the restarted one; 200 when
+    // the host brought workerd back within the bridge's sync deadline.
+    expect([200, 202]).toContain(await dispatchOnce(app.socketPath, "heal-a", "w-after-kill"));
     expect(await storedWithin("heal-a", "w-after-kill", 15_000 - (Date.now() - killedAt))).toBe(true);
     const calls = await stream;
     expect(calls.every((call) => call.outcome === 200 || call.outcome === 202)).toBe(true);
