@@ -59,6 +59,8 @@ class ResumingClient {
   readonly seqs: number[] = [];
   duplicates = 0;
   reconnects = 0;
+  /** The last attempts and closes, for the failure message. */
+  readonly history: string[] = [];
   private ws: WebSocket | undefined;
   private stopped = false;
   private connecting: Promise<void> | undefined;
@@ -85,7 +87,13 @@ class ResumingClient {
 
   /** Drops the connection abruptly, as a crashed or suspended Mac would. */
   kill(): void {
+    this.note("killed");
     this.ws?.terminate();
+  }
+
+  private note(event: string): void {
+    this.history.push(`${new Date().toISOString().slice(11, 23)} ${event}`);
+    if (this.history.length > 40) this.history.shift();
   }
 
   stop(): void {
@@ -98,15 +106,25 @@ class ResumingClient {
     const ws = new WebSocket(`${gateway.socketUrl}?since=${since}`, {
       headers: { Authorization: `Bearer ${this.token}` },
       closeTimeout: 500,
+      // As a real client does: an attempt that hangs is given up and retried.
+      handshakeTimeout: 5_000,
     } as WebSocket.ClientOptions);
     this.ws = ws;
     return new Promise((resolve, reject) => {
-      ws.once("error", reject);
-      ws.once("unexpected-response", () => reject(new Error("refused")));
+      ws.once("error", (error) => {
+        this.note(`attempt since=${since}: ${error.message}`);
+        reject(error);
+      });
+      ws.once("unexpected-response", (request, response) => {
+        this.note(`attempt since=${since}: refused ${response.statusCode}`);
+        request.destroy();
+        reject(new Error("refused"));
+      });
       let acks: AckSchedule | undefined;
       ws.on("message", (data) => {
         const frame = JSON.parse(data.toString()) as { type: string; id?: string; seq?: number };
         if (frame.type === "auth_ok") {
+          this.note(`auth_ok since=${since} cursor=${(frame as { cursor?: number }).cursor}`);
           acks = new AckSchedule(
             frame as unknown as AuthOkV2Frame,
             (cursor) => {
@@ -115,7 +133,8 @@ class ResumingClient {
             TEST_ACK_DELAY_MS,
           );
           // Only an established socket reconnects on close; a failed attempt is retried by connect().
-          ws.once("close", () => {
+          ws.once("close", (code) => {
+            this.note(`closed ${code} after ${this.ids.length} received`);
             acks?.stop();
             if (this.stopped) return;
             this.reconnects += 1;
@@ -245,7 +264,12 @@ describe("faults", () => {
         expect([...live.seqs].sort((a, b) => a - b)).toEqual(live.seqs);
       }
       expect(total).toBe(DISPATCHES);
-      await expect.poll(() => flaky.ids.length, { timeout: 30_000 }).toBe(accepted.get(USERS[0]!)!.length);
+      await expect
+        .poll(() => flaky.ids.length, { timeout: 30_000 })
+        .toBe(accepted.get(USERS[0]!)!.length)
+        .catch((error: Error) => {
+          throw new Error(`${error.message}\nthe flaky client's last events:\n${flaky.history.join("\n")}`);
+        });
       expect(flaky.ids).toEqual(accepted.get(USERS[0]!));
       expect(flaky.duplicates).toBe(0);
       expect(flaky.reconnects).toBeGreaterThan(5);
