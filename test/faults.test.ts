@@ -61,6 +61,8 @@ class ResumingClient {
   reconnects = 0;
   /** The last attempts and closes, for the failure message. */
   readonly history: string[] = [];
+  /** Between auth_ok and the socket's close. */
+  live = false;
   private ws: WebSocket | undefined;
   private stopped = false;
   private connecting: Promise<void> | undefined;
@@ -133,7 +135,9 @@ class ResumingClient {
             TEST_ACK_DELAY_MS,
           );
           // Only an established socket reconnects on close; a failed attempt is retried by connect().
+          this.live = true;
           ws.once("close", (code) => {
+            this.live = false;
             this.note(`closed ${code} after ${this.ids.length} received`);
             acks?.stop();
             if (this.stopped) return;
@@ -190,6 +194,8 @@ describe("faults", () => {
       let flapping = true;
       const flaps = (async () => {
         while (flapping) {
+          // Killed 150–300 ms into each connection: every kill is a resume with `since`.
+          while (!flaky.live && flapping) await sleep(20);
           await sleep(150 + Math.random() * 150);
           flaky.kill();
         }
@@ -230,7 +236,21 @@ describe("faults", () => {
       const at = async (fraction: number) => {
         while (done < DISPATCHES * fraction) await sleep(10);
       };
+      // Each kill must find every steady client connected, or it would not live through it.
+      const steadyClientsLive = () =>
+        expect.poll(() => [...clients.values()].every((client) => client.live), { timeout: 30_000 }).toBe(true);
+      /** Runs the checks of one client; a failure says what the client went through. */
+      const explained = async (name: string, client: ResumingClient, checks: () => Promise<void>) => {
+        try {
+          await checks();
+        } catch (error) {
+          (error as Error).message +=
+            `\n${name}'s last events:\n${client.history.join("\n")}\nthe gateway's last output:\n${gateway.output}`;
+          throw error;
+        }
+      };
       await at(0.25);
+      await steadyClientsLive();
       await gateway.kill("SIGKILL");
       await sleep(300);
       await gateway.start();
@@ -240,6 +260,7 @@ describe("faults", () => {
       await sleep(200);
       bridge = await startTheBridge();
       await at(0.75);
+      await steadyClientsLive();
       await gateway.kill("SIGKILL");
       await sleep(300);
       await gateway.start();
@@ -248,6 +269,8 @@ describe("faults", () => {
       const depth = async () =>
         ((await socketRequest(bridge!.socketPath, "GET", "/health")).body as { spool_depth: number }).spool_depth;
       await expect.poll(depth, { timeout: 60_000 }).toBe(0);
+      // Enough resumes happened whatever the machine's pace (restarts can take seconds).
+      await expect.poll(() => flaky.reconnects, { timeout: 60_000 }).toBeGreaterThan(5);
       flapping = false;
       await flaps; // the flaky client comes back by itself after its last kill
 
@@ -257,22 +280,21 @@ describe("faults", () => {
         total += ids.length;
         expect(await wholeInbox(user)).toEqual(ids); // exactly once, in sending order
         const live = clients.get(user)!;
-        await expect.poll(() => live.ids.length, { timeout: 30_000 }).toBe(ids.length);
-        expect(live.ids).toEqual(ids);
-        expect(live.duplicates).toBe(0);
-        expect(live.reconnects).toBeGreaterThanOrEqual(2); // it lived through both worker kills
-        expect([...live.seqs].sort((a, b) => a - b)).toEqual(live.seqs);
+        await explained(user, live, async () => {
+          await expect.poll(() => live.ids.length, { timeout: 30_000 }).toBe(ids.length);
+          expect(live.ids).toEqual(ids);
+          expect(live.duplicates).toBe(0);
+          expect(live.reconnects).toBeGreaterThanOrEqual(2); // it lived through both worker kills
+          expect([...live.seqs].sort((a, b) => a - b)).toEqual(live.seqs);
+        });
       }
       expect(total).toBe(DISPATCHES);
-      await expect
-        .poll(() => flaky.ids.length, { timeout: 30_000 })
-        .toBe(accepted.get(USERS[0]!)!.length)
-        .catch((error: Error) => {
-          throw new Error(`${error.message}\nthe flaky client's last events:\n${flaky.history.join("\n")}`);
-        });
-      expect(flaky.ids).toEqual(accepted.get(USERS[0]!));
-      expect(flaky.duplicates).toBe(0);
-      expect(flaky.reconnects).toBeGreaterThan(5);
+      await explained("the flaky client", flaky, async () => {
+        await expect.poll(() => flaky.ids.length, { timeout: 30_000 }).toBe(accepted.get(USERS[0]!)!.length);
+        expect(flaky.ids).toEqual(accepted.get(USERS[0]!));
+        expect(flaky.duplicates).toBe(0);
+        expect(flaky.reconnects).toBeGreaterThan(5);
+      });
       for (const client of [...clients.values(), flaky]) client.stop();
     },
   );

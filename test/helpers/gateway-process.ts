@@ -13,6 +13,8 @@ export class GatewayProcess {
   readonly jwtSecret = randomBytes(32).toString("hex");
   readonly bridgeToken = randomBytes(32).toString("hex");
   port = 0;
+  /** The end of what the host and workerd printed, across restarts (for failure messages). */
+  output = "";
   private child: ChildProcess | undefined;
 
   constructor(
@@ -50,6 +52,7 @@ export class GatewayProcess {
       const timer = setTimeout(() => reject(new Error(`gateway did not start: ${output}`)), 60_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
+        this.output = (this.output + chunk.toString()).slice(-8_000);
         const match = output.match(/GATEWAY_READY (\S+)/);
         if (match) {
           clearTimeout(timer);
