@@ -1,9 +1,12 @@
-// Maps the call frames of a workerd CPU profile from wrangler's bundle
-// (`index.js`, one file holding our worker, its libraries and wrangler's dev
-// middleware) back to their source files, with the bundle's source map.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+// Maps the call frames of a workerd CPU profile from the gateway host's bundle
+// (one module holding our worker and its libraries, named after the entry
+// file) back to their source files, with the source map the host writes when
+// it runs with an inspector (scripts/gateway-runtime.ts).
+import { existsSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { join, relative, resolve } from "node:path";
+import { unstable_readConfig } from "wrangler";
+import { PROFILED_BUNDLE_MAP, WRANGLER_CONFIG } from "../scripts/gateway-runtime.js";
 
 interface CallFrame {
   url: string;
@@ -11,25 +14,13 @@ interface CallFrame {
   columnNumber: number;
 }
 
-/** The newest bundle wrangler wrote for the running gateway (it deletes it on exit). */
-export function currentBundleMap(root: string): string | undefined {
-  const tmp = join(root, ".wrangler/tmp");
-  let newest: { path: string; mtime: number } | undefined;
-  for (const dir of readdirSync(tmp, { withFileTypes: true })) {
-    const path = join(tmp, dir.name, "index.js.map");
-    try {
-      const mtime = statSync(path).mtimeMs;
-      if (!newest || mtime > newest.mtime) newest = { path, mtime };
-    } catch {
-      // not a bundle directory
-    }
-  }
-  return newest?.path;
-}
-
-/** Rewrites frames of `bundleUrl` in place to `<file relative to root>` and its 0-based line/column. */
-export function resolveBundleFrames(frames: CallFrame[], mapPath: string, root: string, bundleUrl = "index.js"): void {
-  const map = new SourceMap(JSON.parse(readFileSync(mapPath, "utf8")));
+/** Rewrites the bundle's frames in place to `<file relative to root>` and its 0-based line/column. */
+export function resolveBundleFrames(frames: CallFrame[], root: string): void {
+  if (!existsSync(PROFILED_BUNDLE_MAP)) return;
+  const main = unstable_readConfig({ config: WRANGLER_CONFIG }).main;
+  // The runtime names the bundled module after the entry file, relative to the host's directory.
+  const bundleUrl = main ? relative(root, main) : "";
+  const map = new SourceMap(JSON.parse(readFileSync(PROFILED_BUNDLE_MAP, "utf8")));
   for (const frame of frames) {
     if (frame.url !== bundleUrl || frame.lineNumber < 0) continue;
     const entry = map.findEntry(frame.lineNumber, Math.max(0, frame.columnNumber)) as {
@@ -39,7 +30,7 @@ export function resolveBundleFrames(frames: CallFrame[], mapPath: string, root: 
     };
     if (!entry.originalSource) continue;
     const source = entry.originalSource.replace(/^file:\/\//, "");
-    frame.url = relative(root, resolve(join(mapPath, ".."), source));
+    frame.url = relative(root, resolve(join(PROFILED_BUNDLE_MAP, ".."), source));
     frame.lineNumber = entry.originalLine ?? frame.lineNumber;
     frame.columnNumber = entry.originalColumn ?? frame.columnNumber;
   }

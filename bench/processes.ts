@@ -13,7 +13,7 @@ import { startWorkerdProfile, type ProfileRun } from "./workerd-profile.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-export type TargetName = "ours" | "floor" | "durable-floor" | "external";
+export type TargetName = "ours" | "floor" | "durable-floor" | "runtime-floor" | "external";
 
 export interface Target {
   name: TargetName;
@@ -94,23 +94,14 @@ export async function startOurs(options: {
     }
     return roles;
   };
-  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const bridge = spawn(process.execPath, [...profile, join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
-    env: {
-      PATH: process.env.PATH,
-      WS_DISPATCH_SOCKET: dispatchSocket,
-      SPOOL_DIR: join(dir, "spool"),
-      GATEWAY_URL: `http://127.0.0.1:${port}`,
-      BRIDGE_TOKEN: options.bridgeToken,
-      LOG_LEVEL: options.trace ? "info" : "warn",
-      ...(options.trace && { TRACE_DISPATCHES: "on" }),
-    },
-    stdio: ["ignore", "ignore", "pipe"],
+  const { bridge, trace } = await startBridge({
+    dispatchSocket,
+    dir,
+    gatewayUrl: `http://127.0.0.1:${port}`,
+    bridgeToken: options.bridgeToken,
+    profileDir,
+    trace: options.trace,
   });
-  const trace = options.trace ? bridgeStageTrace(bridge) : undefined;
-  bridge.stderr!.resume();
-  for (let i = 0; i < 200 && !existsSync(dispatchSocket); i++) await sleep(50);
-  if (!existsSync(dispatchSocket)) throw new Error("bridge did not start");
 
   return {
     name: "ours",
@@ -133,6 +124,88 @@ export async function startOurs(options: {
       await exited;
       await startHost();
     },
+    stop: async () => {
+      bridge.kill("SIGTERM");
+      host.kill("SIGTERM");
+      await Promise.all([new Promise((r) => bridge.once("exit", r)), new Promise((r) => host.once("exit", r))]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bridge as `npm start` runs it, forwarding to `gatewayUrl`; with `trace`, its per-stage log read back. */
+async function startBridge(options: {
+  dispatchSocket: string;
+  dir: string;
+  gatewayUrl: string;
+  bridgeToken: string;
+  /** The bridge writes its CPU profile here at exit (`--cpu-prof`). */
+  profileDir?: string;
+  trace?: boolean;
+  env?: Record<string, string>;
+}): Promise<{ bridge: ChildProcess; trace: StageTrace | undefined }> {
+  const profile = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
+  const bridge = spawn(process.execPath, [...profile, join(ROOT, "local-bridge/dist/cli.js"), "serve"], {
+    env: {
+      PATH: process.env.PATH,
+      WS_DISPATCH_SOCKET: options.dispatchSocket,
+      SPOOL_DIR: join(options.dir, "spool"),
+      GATEWAY_URL: options.gatewayUrl,
+      BRIDGE_TOKEN: options.bridgeToken,
+      LOG_LEVEL: options.trace ? "info" : "warn",
+      ...(options.trace && { TRACE_DISPATCHES: "on" }),
+      ...options.env,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const trace = options.trace ? bridgeStageTrace(bridge) : undefined;
+  bridge.stderr!.resume();
+  for (let i = 0; i < 200 && !existsSync(options.dispatchSocket); i++) await sleep(50);
+  if (!existsSync(options.dispatchSocket)) throw new Error("bridge did not start");
+  return { bridge, trace };
+}
+
+/**
+ * The runtime floor (bench/runtime-floor/): the least a gateway in our runtime and layout
+ * does (a v2 socket per user object, one SQLite row per notification), behind the same bridge.
+ */
+export async function startRuntimeFloor(options: { jwtSecret: string; bridgeToken: string }): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-runtime-floor-"));
+  const dispatchSocket = join(dir, "ws.sock");
+  const host = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/runtime-floor/host.ts")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FLOOR_PERSIST: join(dir, "state"),
+      FLOOR_VARS: JSON.stringify({ FLOOR_SECRET: options.jwtSecret, BRIDGE_TOKEN: options.bridgeToken }),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = new URL(await waitForLine(host, /RUNTIME_FLOOR_READY (\S+)/, "runtime floor"));
+  // Only the worker's routes exist there: no agent channel for the bridge to keep.
+  const { bridge } = await startBridge({
+    dispatchSocket,
+    dir,
+    gatewayUrl: url.origin,
+    bridgeToken: options.bridgeToken,
+    env: { AGENT_CHANNEL: "off" },
+  });
+  let roles: { host: number[]; workerd: number[] } | undefined;
+  const hostRoles = () => {
+    if (!roles) {
+      const all = descendants(host.pid!);
+      const workerd = all.filter((pid) => commandOf(pid).includes("workerd serve"));
+      roles = { host: [host.pid!, ...all.filter((pid) => !workerd.includes(pid))], workerd };
+    }
+    return roles;
+  };
+  return {
+    name: "runtime-floor",
+    socketUrl: `ws://${url.host}/ws/notifications`,
+    dispatchSocket,
+    jwtSecret: options.jwtSecret,
+    pids: () => ({ ...hostRoles(), bridge: [bridge.pid!] }),
+    fdsPerSocket: FDS_PER_SOCKET.ours,
     stop: async () => {
       bridge.kill("SIGTERM");
       host.kill("SIGTERM");

@@ -109,12 +109,14 @@ function summariseRun(dir: string, label: string, files: string[]): string[] {
   const shown = CATEGORIES.filter((c) => c !== "idle");
   const ours = isolates.find((s) => s.isolate.startsWith("core_user"));
   const workerdMs = usage.cpuMs.workerd ?? 0;
+  // A connect run counts sockets connected where a delivery run counts dispatches.
+  const unit = label.startsWith("connect") ? "connect" : "dispatch";
   const lines = [
     `### ${label}`,
     "",
-    `${usage.dispatches} dispatches in ${round(usage.wallMs)} ms. CPU each process used (/proc utime + stime):`,
+    `${usage.dispatches} ${unit}s in ${round(usage.wallMs)} ms. CPU each process used (/proc utime + stime):`,
     "",
-    "| process | CPU ms | ms per dispatch | of one core |",
+    `| process | CPU ms | ms per ${unit} | of one core |`,
     "| --- | ---: | ---: | ---: |",
     ...Object.entries(usage.cpuMs).map(
       ([role, ms]) => `| ${role} | ${ms} | ${(ms / usage.dispatches).toFixed(2)} | ${pct(ms, usage.wallMs)} |`,
@@ -180,7 +182,7 @@ const lines: string[] = [
   "# CPU profiles",
   "",
   "Written by `node --import tsx bench/profile-summary.ts <dir>` from the",
-  "profiles of `npm run bench -- --only paced,saturated --profile <dir>` (workerd's inspector on, a V8",
+  "profiles of `npm run bench -- --only saturated,connect --profile <dir>` (workerd's inspector on, a V8",
   "sampling profiler in our isolate and in Miniflare's entry worker, the bridge under `--cpu-prof`).",
   "Profiling slows the gateway; these runs say where time goes, the figures of RESULTS.md come from",
   "runs without it. V8 samples wall time: an isolate counts as busy while it is not idle, also when its",

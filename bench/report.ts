@@ -92,6 +92,7 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
       ...(stormRow ? [stormRow] : []),
     ]),
     "",
+    ...runtimeFloorSection(delivery, connects),
     "## Delivery (dispatch → delivered on every socket of the user)",
     "",
     "sequential: 10 users × 5 sockets, one dispatch at a time (answered and delivered before the next);",
@@ -135,17 +136,18 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
     "socket: growth of the RSS summed over every process of the running gateway (ours: host, workerd",
     "processes including any dev proxy, bridge; durable floor: Node and sqlite3) from its idle baseline",
     `to the sockets held idle, divided by the sockets; each RSS the median of 5 samples. Then one`,
-    "dispatch per user, which must reach its socket exactly once.",
+    "dispatch per user, which must reach its socket exactly once. CPU per connect: /proc utime + stime",
+    "of each process while the sockets connected, divided by the sockets (`load` is the load generator).",
     "",
-    "| target | protocol | sockets | failed | all authenticated s | ÷ floor | ÷ durable floor | connect p50 / p99 ms | per idle socket | ÷ floor | by process | RSS idle, all processes | descriptors per socket (most in one process) | lost | dup |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    "| target | protocol | sockets | failed | all authenticated s | ÷ floor | ÷ durable floor | connect p50 / p99 ms | CPU ms per connect, by process | per idle socket | ÷ floor | by process | RSS idle, all processes | descriptors per socket (most in one process) | lost | dup |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ...connects.map((r) => {
       const floor = floorOf(connects, "connect", "floor");
       const durable = floorOf(connects, "connect", "durable-floor");
       const bytes = r.bytesPerSocket ?? r.noiseBytesPerSocket;
       return `| ${r.target} | ${r.protocol} | ${r.sockets} | ${r.failedConnects} | ${r.allConnectedSeconds} | ${
         r.target === "floor" ? "" : times(ratio(r.allConnectedSeconds, floor?.allConnectedSeconds))
-      } | ${r.target.endsWith("floor") ? "" : times(ratio(r.allConnectedSeconds, durable?.allConnectedSeconds))} | ${r.connectMs.p50} / ${r.connectMs.p99} | ${perSocket(r)} | ${
+      } | ${r.target.endsWith("floor") ? "" : times(ratio(r.allConnectedSeconds, durable?.allConnectedSeconds))} | ${r.connectMs.p50} / ${r.connectMs.p99} | ${cpuPerConnect(r)} | ${perSocket(r)} | ${
         r.target === "floor" || !floor ? "" : times(ratio(bytes, floor.bytesPerSocket ?? floor.noiseBytesPerSocket))
       } | ${Object.entries(r.bytesPerSocketByRole)
         .map(([role, b]) => `${role} ${b > 0 ? kb(b) : b < -1024 ? "shrank" : "~0"}`)
@@ -286,6 +288,69 @@ function goalRows(delivery: DeliveryResult[], connects: ConnectResult[], all: Re
   return rows;
 }
 
+/**
+ * Ours (v2) beside the runtime floor: the same runtime, layout and bridge with none of our code
+ * but a token check and a row per notification. Splits each gap to the floors into what the
+ * runtime costs (runtime floor ÷ durable floor) and what we add on top (ours ÷ runtime floor).
+ */
+function runtimeFloorSection(delivery: DeliveryResult[], connects: ConnectResult[]): string[] {
+  type Row = {
+    shape: string;
+    unit: (v: number) => string;
+
+    value: (target: string) => number | undefined;
+  };
+  // The Node floors speak the legacy protocol; the runtime floor and this comparison are v2.
+  const protocolOf = (target: string) => (target === "floor" || target === "durable-floor" ? "legacy" : "v2");
+  const pick = <T extends { scenario: string; target: string; protocol?: string }>(
+    list: T[],
+    scenario: string,
+    target: string,
+  ) => list.find((r) => r.scenario === scenario && r.target === target && r.protocol === protocolOf(target));
+  const shapes: Row[] = [
+    {
+      shape: "saturated 100 × 2",
+      unit: (v) => `${v}/s`,
+      value: (t) => pick(delivery, "saturated", t)?.dispatchesPerSecond,
+    },
+    { shape: "sequential p50", unit: ms, value: (t) => pick(delivery, "sequential", t)?.latencyMs.p50 },
+    { shape: "paced 200/s p99", unit: ms, value: (t) => pick(delivery, "paced", t)?.latencyMs.p99 },
+    {
+      shape: `${pick(connects, "connect", "ours")?.requestedSockets ?? CONNECT_USERS} connects`,
+      unit: (v) => `${v} s`,
+      value: (t) => pick(connects, "connect", t)?.allConnectedSeconds,
+    },
+    {
+      shape: "memory per idle socket, all processes",
+      unit: kb,
+      value: (t) => mapped(pick(connects, "connect", t), (r) => r.bytesPerSocket ?? r.noiseBytesPerSocket),
+    },
+  ];
+  if (!shapes.some((row) => row.value("runtime-floor") !== undefined)) return [];
+  const cell = (v: number | undefined, unit: (v: number) => string) => (v === undefined ? "not run" : unit(v));
+  const over = (a: number | undefined, b: number | undefined) => (a === undefined || !b ? "—" : times(a / b));
+  return [
+    "## Ours against the runtime floor (v2)",
+    "",
+    "The runtime floor (`bench/runtime-floor/`) is the least a gateway in our runtime and layout does:",
+    "the same workerd under Miniflare's API, the same bridge, one SQLite Durable Object per user holding",
+    "its v2 sockets, one row per notification committed before the frames leave, a WebCrypto HS256 check;",
+    "none of our validation, limits, accounts, acks, logs or lobby. Its gap to the durable floor is what",
+    "the runtime costs; ours ÷ runtime floor is what our code and layout add (for throughput, below 1×",
+    "means slower; for times, above 1× means slower).",
+    "",
+    "| shape | durable floor | runtime floor | ours (v2) | runtime floor ÷ durable floor | ours ÷ runtime floor |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...shapes.map((row) => {
+      const durable = row.value("durable-floor");
+      const runtime = row.value("runtime-floor");
+      const ours = row.value("ours");
+      return `| ${row.shape} | ${cell(durable, row.unit)} | ${cell(runtime, row.unit)} | ${cell(ours, row.unit)} | ${over(runtime, durable)} | ${over(ours, runtime)} |`;
+    }),
+    "",
+  ];
+}
+
 function mapped<T, U>(value: T | undefined, map: (value: T) => U): U | undefined {
   return value === undefined ? undefined : map(value);
 }
@@ -305,4 +370,13 @@ function traceSection(traced: DeliveryResult[]): string[] {
     ),
     "",
   ];
+}
+
+/** CPU ms per connect of each process that used any, e.g. "workerd 4.1, bridge 0.0, load 0.3". */
+function cpuPerConnect(r: ConnectResult): string {
+  if (!r.cpuMs || r.sockets === 0) return "";
+  return Object.entries(r.cpuMs)
+    .filter(([, used]) => used > 0)
+    .map(([role, used]) => `${role} ${(used / r.sockets).toFixed(2)}`)
+    .join(", ");
 }

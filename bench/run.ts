@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { SQLITE3_BIN } from "./floor-sqlite.js";
 import { FDS_PER_SOCKET } from "./fds.js";
-import { startFloor, startOurs, type Target } from "./processes.js";
+import { startFloor, startRuntimeFloor, startOurs, type Target } from "./processes.js";
 import { writeResults, type RunRecord } from "./report.js";
 import type { Protocol } from "./load.js";
 import { connect, paced, resume, saturated, sequential, storm, type Scale } from "./scenarios.js";
@@ -41,7 +41,9 @@ if (values.help) {
 
 Targets, in one run: the floor (plain Node, nothing stored), the durable floor (the floor plus our
 guarantees: fsync'd spool with group commit, one SQLite row per notification committed before
-delivery) and ours as \`npm start\` runs it, legacy and v2. Dispatches go as cron jobs send them:
+delivery), the runtime floor (bench/runtime-floor/: our runtime, layout and bridge with none of our
+code but a token check and a row per notification; v2) and ours as \`npm start\` runs it, legacy
+and v2. Dispatches go as cron jobs send them:
 POST /dispatch on the Unix socket.
 
 Scenarios (--only, comma-separated; default all):
@@ -129,6 +131,18 @@ async function measureFloor(durable: boolean) {
   if (only.has("connect")) await connectOnFresh(start, "legacy");
 }
 
+/** The runtime floor speaks v2 only: delivery shapes on one instance, then connect on a fresh one. */
+async function measureRuntimeFloor() {
+  const start = () => startRuntimeFloor({ jwtSecret, bridgeToken: randomBytes(32).toString("hex") });
+  const target = await start();
+  try {
+    await delivery(target, ["v2"]);
+  } finally {
+    await target.stop();
+  }
+  if (only.has("connect")) await connectOnFresh(start, "v2");
+}
+
 execFileSync(process.execPath, ["build.mjs"], { cwd: `${ROOT}local-bridge` });
 if (!existsSync(SQLITE3_BIN)) execFileSync("bash", [`${ROOT}bench/install-deps.sh`], { stdio: "inherit" });
 if (values["ws-url"]) {
@@ -147,6 +161,7 @@ if (values["ws-url"]) {
 } else {
   await measureFloor(false);
   await measureFloor(true);
+  await measureRuntimeFloor();
   const ours = await startOurs({
     jwtSecret,
     bridgeToken: randomBytes(32).toString("hex"),

@@ -54,6 +54,12 @@ const loadCpuMs = () => {
   return Math.round((user + system) / 1000);
 };
 
+/** CPU ms each process (and this load generator) used since `before`. */
+function cpuSince(target: Target, before: Record<string, number>): Record<string, number> {
+  const after: Record<string, number> = { ...cpuOf(target), load: loadCpuMs() };
+  return Object.fromEntries(Object.entries(after).map(([role, ms]) => [role, ms - (before[role] ?? 0)]));
+}
+
 const users = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 interface DriveOptions {
@@ -118,8 +124,7 @@ async function deliveryScenario(
   const tracing = await target.trace?.start(label);
   const cpuBefore: Record<string, number> = { ...cpuOf(target), load: loadCpuMs() };
   const run = await drive(fleet, dispatcher, names, shape.count, shape);
-  const cpuAfter = { ...cpuOf(target), load: loadCpuMs() };
-  const cpuMs = Object.fromEntries(Object.entries(cpuAfter).map(([role, ms]) => [role, ms - (cpuBefore[role] ?? 0)]));
+  const cpuMs = cpuSince(target, cpuBefore);
   const stages = await tracing?.stop();
   const profiles = await profiling?.stop({ wallMs: Math.round(run.elapsedMs), dispatches: shape.count, cpuMs });
   const seconds = run.elapsedMs / 1000;
@@ -203,6 +208,10 @@ export interface ConnectResult {
   memoryBytes: Record<string, number>;
   /** Open descriptors each process gained per socket: what the shapes are sized by (fds.ts). */
   fdsPerSocketByRole: Record<string, number>;
+  /** CPU time each process used while the sockets connected (ms; `load` is this load generator). */
+  cpuMs: Record<string, number>;
+  /** CPU profiles of the gateway's isolates over the connects (with --profile). */
+  profiles?: string[];
   /** One dispatch per user after the idle period: each must reach its socket exactly once. */
   lost: number;
   duplicated: number;
@@ -226,9 +235,13 @@ export async function connect(target: Target, protocol: Protocol, scale: Scale):
   const fleet = new Fleet(target, protocol);
   const names = users(`connect-${protocol}-`, fit.count);
   await Promise.all(names.map((name) => fleet.token(name))); // tokens are the clients' own, minted ahead
+  const profiling = await target.profile?.(`connect-${target.name}-${protocol}`);
+  const cpuBefore: Record<string, number> = { ...cpuOf(target), load: loadCpuMs() };
   const start = performance.now();
   const times = await fleet.connect(names, 1, CONNECT_CONCURRENCY);
   const allConnectedMs = performance.now() - start;
+  const cpuMs = cpuSince(target, cpuBefore);
+  const profiles = await profiling?.stop({ wallMs: Math.round(allConnectedMs), dispatches: fit.count, cpuMs });
   await sleep(scale.idleMs);
   const after = await settledMemoryOf(target);
   const fdsAfter = fdsOf(target);
@@ -270,6 +283,8 @@ export async function connect(target: Target, protocol: Protocol, scale: Scale):
     noiseBytesPerSocket: Math.round(noise / sockets),
     memoryBytes: after.median,
     fdsPerSocketByRole,
+    cpuMs,
+    ...(profiles && { profiles }),
     lost: delivered.lost,
     duplicated: fleet.duplicates,
   };

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { currentBundleMap, resolveBundleFrames } from "./bundle-sources.js";
+import { resolveBundleFrames } from "./bundle-sources.js";
 import { listeningPorts } from "./proc.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -147,16 +147,13 @@ export async function startWorkerdProfile(pid: number, dir: string, label: strin
       const profiles = await Promise.all(
         sessions.map(({ session }) => session.send<{ profile: Profile }>("Profiler.stop")),
       );
-      const map = currentBundleMap(ROOT);
       writeFileSync(join(dir, `${label}.cpu.json`), `${JSON.stringify(usage, null, 2)}\n`);
       return sessions.map(({ target, session }, i) => {
         const { profile } = profiles[i]!;
-        if (map)
-          resolveBundleFrames(
-            profile.nodes.map((node) => node.callFrame),
-            map,
-            ROOT,
-          );
+        resolveBundleFrames(
+          profile.nodes.map((node) => node.callFrame),
+          ROOT,
+        );
         const path = join(dir, `${label}.${target.id.replace(/[^\w-]+/g, "_")}.cpuprofile`);
         writeFileSync(path, JSON.stringify(profile));
         session.close();

@@ -5,6 +5,7 @@
 // reach it through scripts/gateway-host.ts.
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,8 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const WRANGLER_CONFIG = join(ROOT, "wrangler.toml");
 /** A workerd that lived less than this is crash-looping: its host leaves the backoff to the supervisor. */
 export const DEFAULT_RUNTIME_MIN_UPTIME_MS = 5_000;
+/** Where a host started with an inspector (CPU profiles) writes its bundle's source map. */
+export const PROFILED_BUNDLE_MAP = join(ROOT, ".wrangler/tmp/gateway-host/index.js.map");
 
 export interface GatewayRuntimeOptions {
   host: string;
@@ -41,8 +44,10 @@ export interface GatewayRuntime {
  * workerd/worker/browser conditions) into memory, so the runtime runs what
  * Cloudflare would.
  */
-async function bundleWorker(main: string, define: Record<string, string>): Promise<string> {
+async function bundleWorker(main: string, define: Record<string, string>, withMap: boolean): Promise<string> {
   const result = await build({
+    // Profiles name the bundle's frames by line; the map leads them back to their sources.
+    ...(withMap && { sourcemap: "external" as const, outfile: PROFILED_BUNDLE_MAP.replace(/\.map$/, "") }),
     entryPoints: [main],
     bundle: true,
     write: false,
@@ -54,14 +59,19 @@ async function bundleWorker(main: string, define: Record<string, string>): Promi
     define: { "process.env.NODE_ENV": '"development"', ...define },
     logLevel: "error",
   });
-  return result.outputFiles[0]!.text;
+  const map = result.outputFiles.find((file) => file.path.endsWith(".map"));
+  if (map) {
+    mkdirSync(join(PROFILED_BUNDLE_MAP, ".."), { recursive: true });
+    writeFileSync(PROFILED_BUNDLE_MAP, map.text);
+  }
+  return result.outputFiles.find((file) => !file.path.endsWith(".map"))!.text;
 }
 
 export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
   const config = unstable_readConfig({ config: WRANGLER_CONFIG });
   const { workerOptions, define, main } = unstable_getMiniflareWorkerOptions(config);
   if (!main) throw new Error(`${WRANGLER_CONFIG} names no main module`);
-  const script = await bundleWorker(main, define);
+  const script = await bundleWorker(main, define, options.inspectorPort !== undefined);
   const plainVars = (workerOptions.bindings ?? {}) as Record<string, unknown>;
   let disposing = false;
   const miniflareOptions = (port: number): MiniflareOptions => ({
