@@ -119,28 +119,15 @@ async function connectOnFresh(start: () => Promise<Target>, protocol: Protocol) 
   }
 }
 
-/** Delivery shapes on one instance, then connect on a fresh one. */
-async function measureFloor(durable: boolean) {
-  const start = () => startFloor({ jwtSecret, durable });
+/** A floor: the delivery shapes on one instance, then connect on a fresh one. */
+async function measureFloor(start: () => Promise<Target>, protocol: Protocol) {
   const target = await start();
   try {
-    await delivery(target, ["legacy"]);
+    await delivery(target, [protocol]);
   } finally {
     await target.stop();
   }
-  if (only.has("connect")) await connectOnFresh(start, "legacy");
-}
-
-/** The runtime floor speaks v2 only: delivery shapes on one instance, then connect on a fresh one. */
-async function measureRuntimeFloor() {
-  const start = () => startRuntimeFloor({ jwtSecret, bridgeToken: randomBytes(32).toString("hex") });
-  const target = await start();
-  try {
-    await delivery(target, ["v2"]);
-  } finally {
-    await target.stop();
-  }
-  if (only.has("connect")) await connectOnFresh(start, "v2");
+  if (only.has("connect")) await connectOnFresh(start, protocol);
 }
 
 execFileSync(process.execPath, ["build.mjs"], { cwd: `${ROOT}local-bridge` });
@@ -159,9 +146,10 @@ if (values["ws-url"]) {
   await delivery(external, ["legacy"]);
   if (only.has("connect")) await step("connect external legacy", () => connect(external, "legacy", scale));
 } else {
-  await measureFloor(false);
-  await measureFloor(true);
-  await measureRuntimeFloor();
+  await measureFloor(() => startFloor({ jwtSecret }), "legacy");
+  await measureFloor(() => startFloor({ jwtSecret, durable: true }), "legacy");
+  // The runtime floor speaks v2 only.
+  await measureFloor(() => startRuntimeFloor({ jwtSecret, bridgeToken: randomBytes(32).toString("hex") }), "v2");
   const ours = await startOurs({
     jwtSecret,
     bridgeToken: randomBytes(32).toString("hex"),
