@@ -197,6 +197,35 @@ describe("socket tickets", () => {
   });
 });
 
+describe("a ticket's socket", () => {
+  let short: Gateway;
+  beforeAll(async () => {
+    // The shortest session the setting allows.
+    short = await startGateway({ DEV_SIGNIN_ENABLED: "true", SESSION_MAX_AGE_SECONDS: "60" });
+  });
+  afterAll(() => short?.stop());
+
+  it("is closed with 4410 when the browser session it was issued to ends", { timeout: 120_000 }, async () => {
+    const carol = await devSignIn(short, "carol");
+    const signedInAt = Date.now();
+    const issued = await browserPost(short, "/api/web/socket-ticket", carol);
+    const { ticket } = SocketTicketResponse.parse(await issued.json());
+    const socket = new TestSocket(
+      `${short.socketUrl}?since=0`,
+      { headers: { Origin: short.url.origin } },
+      withTicket(ticket),
+    );
+    await socket.opened();
+    expect(await socket.next()).toMatchObject({ type: "auth_ok", username: "carol" });
+    const closed = await socket.waitClosed(90_000);
+    expect(closed.code).toBe(4410);
+    // The session's end (whole seconds), not anything sooner.
+    expect(Date.now() - signedInAt).toBeGreaterThanOrEqual(58_000);
+    // The page then asks for a new ticket, and is told to sign in again.
+    expect((await browserPost(short, "/api/web/socket-ticket", carol)).status).toBe(401);
+  });
+});
+
 describe("the web inbox's script", () => {
   it("is served from the committed bundle, which matches its source (run `npm run web:build`)", async () => {
     const committed = readFileSync(GENERATED_MODULE, "utf8");

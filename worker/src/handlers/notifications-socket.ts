@@ -48,14 +48,14 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
 
 async function connectWithTicket(request: IRequest, env: Env): Promise<Response> {
   const since = parseSince(new URL(request.url).searchParams.get("since"));
-  let user: { username: string; issuedAt: number };
+  let user: Awaited<ReturnType<typeof redeemOfferedTicket>>;
   try {
     user = await redeemOfferedTicket(request, env, clientAddress(request, env));
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;
   }
-  return withWebSocketProtocol(await handToInbox(env, user.username, user.issuedAt, since));
+  return withWebSocketProtocol(await handToInbox(env, user.username, user.issuedAt, since, user.sessionExpiresAtMs));
 }
 
 function handToInbox(
@@ -71,7 +71,7 @@ function handToInbox(
     [CONNECT_HEADERS.protocol]: "v2",
     [CONNECT_HEADERS.issuedAt]: String(issuedAt ?? 0),
   };
-  // Ticket sockets are bound to the browser session, not to a token's lifetime.
+  // A token's socket ends with the token, a ticket's with its browser session.
   if (tokenExpiresAtMs !== undefined) headers[CONNECT_HEADERS.tokenExpiresAt] = String(tokenExpiresAtMs);
   if (since !== undefined) headers[CONNECT_HEADERS.since] = String(since);
   return userInbox(env, username).fetch("https://user-inbox/connect", { headers });

@@ -38,5 +38,6 @@ export async function accessIdentity(
     method: "access",
     // Stable for the Access session, so the CSRF token of a page stays valid.
     sid: `access:${claims.sub}:${claims.iat}`,
+    ...(typeof claims.exp === "number" ? { expiresAt: claims.exp } : {}),
   };
 }

@@ -15,6 +15,8 @@ export interface BrowserSession {
   method: SignInMethod;
   /** Random per sign-in; the CSRF token is bound to it. */
   sid: string;
+  /** When the session ends (epoch seconds), once it is in a cookie or an Access assertion. */
+  expiresAt?: number;
 }
 
 export interface SessionKeys {
@@ -124,6 +126,7 @@ export async function currentSession(
       email: typeof claims.email === "string" ? claims.email : undefined,
       method,
       sid: claims.sid,
+      ...(typeof claims.exp === "number" ? { expiresAt: claims.exp } : {}),
     };
   } catch (error) {
     if (error instanceof InvalidTokenError) return undefined;

@@ -18,6 +18,8 @@ import { requireWebSession } from "./session-auth.js";
 // the URL ends up in logs and history. The web inbox asks for a ticket with
 // its session (CSRF-protected POST), then offers it as a subprotocol of the
 // upgrade; the ticket is hashed at rest, spent on first use and short-lived.
+// The socket it opens ends with the session it was issued to (closed 4410,
+// like a socket whose token expired), so an open page stops receiving then.
 
 /** `POST /api/web/socket-ticket` (session + CSRF) → `{"ticket","expires_in"}`. */
 export async function handleSocketTicketCreate(request: IRequest, env: Env): Promise<Response> {
@@ -27,6 +29,7 @@ export async function handleSocketTicketCreate(request: IRequest, env: Env): Pro
     ticket,
     Date.now() + DEFAULT_SOCKET_TICKET_TTL_SECONDS * 1000,
     DEFAULT_SOCKET_TICKETS_PER_USER,
+    session.expiresAt === undefined ? undefined : session.expiresAt * 1000,
   );
   const body: SocketTicketResponse = { ticket, expires_in: DEFAULT_SOCKET_TICKET_TTL_SECONDS };
   return json(body);
@@ -44,8 +47,8 @@ export function isTicketUpgrade(request: Pick<Request, "headers">): boolean {
 }
 
 /**
- * Spends the ticket offered with the upgrade: the user and the `iat` the
- * socket counts as issued at. A missing, malformed, unknown, used or expired
+ * Spends the ticket offered with the upgrade: the user, the `iat` the socket
+ * counts as issued at and when its session ends (epoch ms). A missing, malformed, unknown, used or expired
  * ticket throws InvalidTokenError and counts as a failure of the client
  * address, like a bad token.
  */
@@ -53,15 +56,15 @@ export async function redeemOfferedTicket(
   request: Pick<Request, "headers">,
   env: Env,
   address: string,
-): Promise<{ username: string; issuedAt: number }> {
+): Promise<{ username: string; issuedAt: number; sessionExpiresAtMs: number | undefined }> {
   try {
     const tickets = offeredProtocols(request).filter((value) => value.startsWith(SOCKET_TICKET_PROTOCOL_PREFIX));
     const ticket = tickets.length === 1 ? tickets[0]!.slice(SOCKET_TICKET_PROTOCOL_PREFIX.length) : "";
     if (!SOCKET_TICKET_PATTERN.test(ticket)) throw new InvalidTokenError("expected one socket ticket");
     const username = ticket.slice(0, ticket.lastIndexOf("."));
-    const issuedAt = await userAccount(env, username).redeemSocketTicket(ticket);
-    if (issuedAt === undefined) throw new InvalidTokenError("socket ticket is unknown, used or expired");
-    return { username, issuedAt };
+    const redeemed = await userAccount(env, username).redeemSocketTicket(ticket);
+    if (!redeemed) throw new InvalidTokenError("socket ticket is unknown, used or expired");
+    return { username, ...redeemed };
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       // Like a bad token: answered from memory while the address is limited, counted otherwise.

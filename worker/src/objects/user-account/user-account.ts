@@ -64,10 +64,14 @@ export class UserAccount extends DurableObject<Env> {
       used_at INTEGER
     )`);
     sql.exec("CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family_id)");
-    // Web inbox socket tickets (web/socket-ticket.ts): single use, seconds long.
-    sql.exec(`CREATE TABLE IF NOT EXISTS socket_tickets (
+    // Web inbox socket tickets (web/socket-ticket.ts): single use, seconds long, with the end of the
+    // session they were issued to. They replace `socket_tickets`, which had no session end; tickets
+    // live seconds, so none is carried over.
+    sql.exec("DROP TABLE IF EXISTS socket_tickets");
+    sql.exec(`CREATE TABLE IF NOT EXISTS web_socket_tickets (
       ticket_hash TEXT PRIMARY KEY,
-      expires_at INTEGER NOT NULL
+      expires_at INTEGER NOT NULL,
+      session_expires_at INTEGER
     )`);
     // Browser sessions carry the generation they were issued in; sign-out and unlink move it on.
     sql.exec(`CREATE TABLE IF NOT EXISTS browser_sessions (
@@ -159,7 +163,7 @@ export class UserAccount extends DurableObject<Env> {
     sql.exec("UPDATE account SET linked_at = NULL, revoked_before = ?", revokedBefore);
     sql.exec("DELETE FROM oauth_codes");
     sql.exec("DELETE FROM refresh_tokens");
-    sql.exec("DELETE FROM socket_tickets");
+    sql.exec("DELETE FROM web_socket_tickets");
     // A stolen browser session must not mint new tokens after the unlink.
     this.endSessions();
     return revokedBefore;
@@ -171,32 +175,49 @@ export class UserAccount extends DurableObject<Env> {
   }
 
   /** Stores a web inbox socket ticket (by hash) until `expiresAtMs`; only the newest `keep` stay valid. */
-  async issueSocketTicket(ticket: string, expiresAtMs: number, keep: number): Promise<void> {
+  async issueSocketTicket(
+    ticket: string,
+    expiresAtMs: number,
+    keep: number,
+    sessionExpiresAtMs: number | undefined,
+  ): Promise<void> {
     const ticketHash = await sha256Hex(ticket);
     const sql = this.ctx.storage.sql;
-    sql.exec("DELETE FROM socket_tickets WHERE expires_at < ?", Date.now());
-    sql.exec("INSERT INTO socket_tickets (ticket_hash, expires_at) VALUES (?, ?)", ticketHash, expiresAtMs);
+    sql.exec("DELETE FROM web_socket_tickets WHERE expires_at < ?", Date.now());
     sql.exec(
-      `DELETE FROM socket_tickets WHERE rowid NOT IN
-       (SELECT rowid FROM socket_tickets ORDER BY expires_at DESC, rowid DESC LIMIT ?)`,
+      "INSERT INTO web_socket_tickets (ticket_hash, expires_at, session_expires_at) VALUES (?, ?, ?)",
+      ticketHash,
+      expiresAtMs,
+      sessionExpiresAtMs ?? null,
+    );
+    sql.exec(
+      `DELETE FROM web_socket_tickets WHERE rowid NOT IN
+       (SELECT rowid FROM web_socket_tickets ORDER BY expires_at DESC, rowid DESC LIMIT ?)`,
       keep,
     );
   }
 
   /**
    * Spends a socket ticket: the `iat` its socket counts as issued at (as for
-   * a token minted now), or undefined when it is unknown, used or expired.
+   * a token minted now) and when its session ends (epoch ms), or undefined
+   * when it is unknown, used or expired.
    */
-  async redeemSocketTicket(ticket: string): Promise<number | undefined> {
+  async redeemSocketTicket(
+    ticket: string,
+  ): Promise<{ issuedAt: number; sessionExpiresAtMs: number | undefined } | undefined> {
     const ticketHash = await sha256Hex(ticket);
     // No await below: two upgrades with one ticket cannot both pass.
     const sql = this.ctx.storage.sql;
     const row = sql
-      .exec<{ expires_at: number }>("SELECT expires_at FROM socket_tickets WHERE ticket_hash = ?", ticketHash)
+      .exec<{ expires_at: number; session_expires_at: number | null }>(
+        "SELECT expires_at, session_expires_at FROM web_socket_tickets WHERE ticket_hash = ?",
+        ticketHash,
+      )
       .toArray()[0];
     if (!row) return undefined;
-    sql.exec("DELETE FROM socket_tickets WHERE ticket_hash = ?", ticketHash);
-    return row.expires_at < Date.now() ? undefined : this.issuedAtNow();
+    sql.exec("DELETE FROM web_socket_tickets WHERE ticket_hash = ?", ticketHash);
+    if (row.expires_at < Date.now()) return undefined;
+    return { issuedAt: this.issuedAtNow(), sessionExpiresAtMs: row.session_expires_at ?? undefined };
   }
 
   /** Stores a new authorization code (by hash) for `ttlMs`. */
