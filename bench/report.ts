@@ -78,6 +78,8 @@ export function writeResults(path: string, { quick, date, loadAverages, results 
     'gateway in one Node process, nothing stored. "durable floor" = the floor plus our guarantees: each',
     "dispatch in an fsync'd spool (group commit) before it is answered, one SQLite row per notification",
     "committed (synchronous=FULL) before it is delivered — the limit for our semantics on this machine.",
+    '"runtime floor" (v2) = our runtime, host and bridge with one object per user doing nothing but a',
+    "token check and a row per notification: what the runtime and layout cost before any code of ours.",
     "Every figure of ours comes with its ratio to both floors from the same run: throughput ÷ floor",
     "(higher is better), times and memory ÷ floor (lower is better).",
     "",
