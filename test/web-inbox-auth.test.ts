@@ -9,6 +9,7 @@ import { GENERATED_MODULE, renderInboxClientModule } from "../worker/scripts/web
 import { bridgeDispatch, note } from "./helpers/api.js";
 import { startGateway, type Gateway } from "./helpers/gateway.js";
 import { browserPost, devSignIn, type SignedInSession } from "./helpers/sign-in.js";
+import { mintToken } from "./helpers/tokens.js";
 import { TestSocket, takeNotifications } from "./helpers/ws-client.js";
 
 // How the web inbox authenticates, without a browser: the inbox API with the
@@ -194,6 +195,34 @@ describe("socket tickets", () => {
     await expect(ticketSocket(withTicket(unspent)).opened()).rejects.toThrow(/401/);
     // Unlink also ends the user's browser sessions: the old cookie mints no ticket.
     expect((await browserPost(gateway, "/api/web/socket-ticket", bob)).status).toBe(401);
+  });
+});
+
+describe("signing out", () => {
+  it("closes the web inbox's sockets (4410) and drops unspent tickets; the apps' sockets stay", async () => {
+    const dora = await devSignIn(gateway, "dora");
+    const page = ticketSocket(withTicket(await ticketFor(dora)));
+    await page.opened();
+    expect(await page.next()).toMatchObject({ type: "auth_ok", username: "dora" });
+    const unspent = await ticketFor(dora);
+    const app = new TestSocket(gateway.socketUrl, {
+      headers: { Authorization: `Bearer ${await mintToken({ secret: gateway.jwtSecret, sub: "dora" })}` },
+    });
+    await app.opened();
+    expect(await app.next()).toMatchObject({ type: "auth_ok", username: "dora" });
+
+    const signedOut = await gateway.fetch("/auth/logout", {
+      method: "POST",
+      headers: { Cookie: dora.cookie, Origin: dora.origin, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf_token: dora.csrf }),
+    });
+    expect(signedOut.status).toBe(200);
+    expect(await page.waitClosed()).toEqual({ code: 4410, reason: "signed out" });
+    await expect(ticketSocket(withTicket(unspent)).opened()).rejects.toThrow(/401/);
+    // Tokens given to apps are not browser sessions: the app's socket still receives.
+    expect((await bridgeDispatch(gateway, "dora", note("after-sign-out"))).status).toBe(200);
+    expect((await takeNotifications(app, 1)).map((frame) => frame.id)).toEqual(["after-sign-out"]);
+    app.close();
   });
 });
 

@@ -55,7 +55,9 @@ async function connectWithTicket(request: IRequest, env: Env): Promise<Response>
     if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
     throw error;
   }
-  return withWebSocketProtocol(await handToInbox(env, user.username, user.issuedAt, since, user.sessionExpiresAtMs));
+  return withWebSocketProtocol(
+    await handToInbox(env, user.username, user.issuedAt, since, user.sessionExpiresAtMs, { browser: true }),
+  );
 }
 
 function handToInbox(
@@ -64,6 +66,7 @@ function handToInbox(
   issuedAt: number | undefined,
   since: number | undefined,
   tokenExpiresAtMs?: number,
+  { browser = false } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {
     Upgrade: "websocket",
@@ -74,6 +77,7 @@ function handToInbox(
   // A token's socket ends with the token, a ticket's with its browser session.
   if (tokenExpiresAtMs !== undefined) headers[CONNECT_HEADERS.tokenExpiresAt] = String(tokenExpiresAtMs);
   if (since !== undefined) headers[CONNECT_HEADERS.since] = String(since);
+  if (browser) headers[CONNECT_HEADERS.browser] = "1";
   return userInbox(env, username).fetch("https://user-inbox/connect", { headers });
 }
 

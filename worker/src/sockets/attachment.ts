@@ -23,6 +23,9 @@ export interface SocketAttachment {
  */
 export const V2_TAG = "protocol:v2";
 
+/** Second tag of a web inbox socket (opened with a ticket): signing out closes these, not the apps'. */
+export const BROWSER_TAG = "client:browser";
+
 /** Reads a socket's attachment; undefined for sockets this code did not accept. */
 export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   const value = ws.deserializeAttachment() as Partial<SocketAttachment> | null;

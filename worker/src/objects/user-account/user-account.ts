@@ -135,9 +135,10 @@ export class UserAccount extends DurableObject<Env> {
     return this.sessionRow();
   }
 
-  /** Sign-out: every browser session of the user issued so far ends. */
+  /** Sign-out: every browser session of the user issued so far ends, and its unspent socket tickets. */
   endSessions(): number {
     this.ctx.storage.sql.exec("UPDATE browser_sessions SET generation = generation + 1");
+    this.ctx.storage.sql.exec("DELETE FROM web_socket_tickets");
     return this.sessionRow();
   }
 
@@ -163,8 +164,7 @@ export class UserAccount extends DurableObject<Env> {
     sql.exec("UPDATE account SET linked_at = NULL, revoked_before = ?", revokedBefore);
     sql.exec("DELETE FROM oauth_codes");
     sql.exec("DELETE FROM refresh_tokens");
-    sql.exec("DELETE FROM web_socket_tickets");
-    // A stolen browser session must not mint new tokens after the unlink.
+    // A stolen browser session must not mint new tokens after the unlink (its tickets go too).
     this.endSessions();
     return revokedBefore;
   }

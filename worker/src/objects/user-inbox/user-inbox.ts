@@ -37,6 +37,8 @@ export const CONNECT_HEADERS = {
   issuedAt: "X-Inbox-Token-Issued-At",
   /** Epoch ms. */
   tokenExpiresAt: "X-Inbox-Token-Expires-At",
+  /** Present on a web inbox socket (opened with a ticket). */
+  browser: "X-Inbox-Browser",
 } as const;
 
 /**
@@ -97,7 +99,8 @@ export class UserInbox extends DurableObject<Env> {
     const since = request.headers.get(CONNECT_HEADERS.since);
     const issuedAt = Number(request.headers.get(CONNECT_HEADERS.issuedAt) ?? "0");
     const tokenExpiresAt = Number(request.headers.get(CONNECT_HEADERS.tokenExpiresAt) ?? "0") || Infinity;
-    return this.onConnect(username, since === null ? undefined : Number(since), issuedAt, tokenExpiresAt);
+    const browser = request.headers.has(CONNECT_HEADERS.browser);
+    return this.onConnect(username, since === null ? undefined : Number(since), issuedAt, tokenExpiresAt, browser);
   }
 
   /** Stores a notification, then writes it to every open socket of this user. */
@@ -189,6 +192,13 @@ export class UserInbox extends DurableObject<Env> {
     return v2 + legacy;
   }
 
+  /** After a sign-out: closes the web inbox's sockets (4410); the apps' sockets stay. */
+  closeBrowserSockets(): number {
+    const closed = this.v2.closeBrowsers();
+    if (closed > 0) this.reports.changed();
+    return closed;
+  }
+
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
       this.v2.onFrame(ws, message, (frame) => {
@@ -232,6 +242,7 @@ export class UserInbox extends DurableObject<Env> {
     since: number | undefined,
     issuedAt: number,
     tokenExpiresAt: number,
+    browser: boolean,
   ): Promise<Response> {
     const admission = await this.admission(username, issuedAt);
     if (admission === "revoked") {
@@ -242,7 +253,7 @@ export class UserInbox extends DurableObject<Env> {
         status: ERRORS.tooManyConnections.status,
       });
     }
-    const response = this.v2.accept(username, since, tokenExpiresAt);
+    const response = this.v2.accept(username, since, tokenExpiresAt, browser);
     writeMetric(this.env, { event: "socket_opened", protocol: "v2" });
     this.reports.changed();
     await this.v2.scheduleHeartbeatCheck();

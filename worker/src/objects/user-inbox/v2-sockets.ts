@@ -9,7 +9,7 @@ import {
 } from "@analyst-notifications/schemas";
 import type { Config } from "../../config.js";
 import { errorMessage, type Logger } from "../../log.js";
-import { V2_TAG, readAttachment, type SocketAttachment } from "../../sockets/attachment.js";
+import { BROWSER_TAG, V2_TAG, readAttachment, type SocketAttachment } from "../../sockets/attachment.js";
 import { closeQuietly, echoCloseCode, frameTooLarge } from "../../sockets/socket-helpers.js";
 import { AckWindow } from "./ack-window.js";
 import type { InboxStore } from "./inbox-store.js";
@@ -35,8 +35,11 @@ export class V2Sockets {
     this.acks = new AckWindow(store, config.unackedNotificationsPerSocket);
   }
 
-  /** Accepts an admitted socket: auth_ok (cursor, unread, ack window), then the replay after `since`. */
-  accept(username: string, since: number | undefined, tokenExpiresAt = Infinity): Response {
+  /**
+   * Accepts an admitted socket: auth_ok (cursor, unread, ack window), then the replay after `since`.
+   * `tokenExpiresAt` (epoch ms) is when its credential ends; `browser`: a web inbox socket.
+   */
+  accept(username: string, since: number | undefined, tokenExpiresAt = Infinity, browser = false): Response {
     const { 0: client, 1: server } = new WebSocketPair();
     const now = Date.now();
     const cursor = this.store.cursor();
@@ -48,7 +51,7 @@ export class V2Sockets {
       ackedSeq: cursor,
       ...(Number.isFinite(tokenExpiresAt) ? { tokenExpiresAt } : {}),
     };
-    this.ctx.acceptWebSocket(server, [attachment.socketId, V2_TAG]);
+    this.ctx.acceptWebSocket(server, [attachment.socketId, V2_TAG, ...(browser ? [BROWSER_TAG] : [])]);
     server.serializeAttachment(attachment);
     // Frames sent before the 101 is returned are delivered right after the handshake, in order.
     server.send(
@@ -99,6 +102,13 @@ export class V2Sockets {
     for (const ws of this.open()) {
       if (ws !== except) this.send(ws, frame);
     }
+  }
+
+  /** Closes the web inbox's sockets (the user signed out of every browser); the number closed. */
+  closeBrowsers(): number {
+    const sockets = openSockets(this.ctx, BROWSER_TAG);
+    for (const ws of sockets) closeQuietly(ws, CLOSE_CODES.tokenExpired, "signed out");
+    return sockets.length;
   }
 
   /** Closes every socket this object holds; the number closed. */
