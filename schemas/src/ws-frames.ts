@@ -71,6 +71,7 @@ export const CLOSE_CODES = {
   /**
    * The token the socket was opened with expired: the gateway closes it at
    * `exp`. Reconnect with a fresh token (v2: resume with since; legacy: refresh first).
+   * A web inbox socket gets it when its browser session ends or the user signs out.
    */
   tokenExpired: 4410,
 } as const;
