@@ -16,6 +16,7 @@ import type { Env } from "../../env.js";
 import { LegacySockets, type LegacyRegistration } from "../legacy-lobby/legacy-sockets.js";
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
+import { BROWSER_TAG } from "../../sockets/attachment.js";
 import { admit } from "./admission.js";
 import { Dispatcher, type DispatchOutcome } from "./dispatch.js";
 import { deleteRemovedImages } from "./image-cleanup.js";
@@ -194,7 +195,7 @@ export class UserInbox extends DurableObject<Env> {
 
   /** After a sign-out: closes the web inbox's sockets (4410); the apps' sockets stay. */
   closeBrowserSockets(): number {
-    const closed = this.v2.closeBrowsers();
+    const closed = this.v2.closeAll(CLOSE_CODES.tokenExpired, "signed out", BROWSER_TAG);
     if (closed > 0) this.reports.changed();
     return closed;
   }

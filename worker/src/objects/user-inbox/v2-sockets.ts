@@ -104,16 +104,9 @@ export class V2Sockets {
     }
   }
 
-  /** Closes the web inbox's sockets (the user signed out of every browser); the number closed. */
-  closeBrowsers(): number {
-    const sockets = openSockets(this.ctx, BROWSER_TAG);
-    for (const ws of sockets) closeQuietly(ws, CLOSE_CODES.tokenExpired, "signed out");
-    return sockets.length;
-  }
-
-  /** Closes every socket this object holds; the number closed. */
-  closeAll(code: number, reason: string): number {
-    const sockets = openSockets(this.ctx);
+  /** Closes every socket this object holds, or those of one tag; the number closed. */
+  closeAll(code: number, reason: string, tag?: string): number {
+    const sockets = openSockets(this.ctx, tag);
     for (const ws of sockets) closeQuietly(ws, code, reason);
     return sockets.length;
   }
