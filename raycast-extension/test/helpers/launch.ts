@@ -15,7 +15,7 @@ export function setPreferences(serverUrl: string, overrides: Record<string, unkn
 }
 
 /** A command as Raycast launches it: no arguments, user-initiated unless the double says otherwise. */
-export function launch(command: ComponentType<never>, launchContext?: Record<string, unknown>) {
+export function launch(command: ComponentType<never>, launchContext?: object) {
   const props = { launchContext, launchType: raycast.environment.launchType, arguments: {} };
   return createElement(command as ComponentType<typeof props>, props);
 }

@@ -1,22 +1,14 @@
 import { oauthClientFor } from "../../../raycast-extension/src/api/oauth";
 import { raycast } from "../../../raycast-extension/test/double/raycast-api";
-import { createElement } from "react";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import InboxCommand, { type InboxLaunchContext } from "../../../raycast-extension/src/inbox";
+import { launch, setPreferences } from "../../../raycast-extension/test/helpers/launch";
 import type { Rendered } from "../../../raycast-extension/test/helpers/render";
 import { mintToken, startGateway, type Gateway } from "./server";
 
 /** Preferences as a user would set them, pointing at the test gateway. */
 export function usePreferences(gateway: Gateway, overrides: Record<string, unknown> = {}) {
-  raycast.preferences = {
-    serverUrl: gateway.url.href,
-    listSize: "50",
-    showCountAtZero: false,
-    banners: true,
-    terminalApp: "terminal",
-    claudeWorkingDirectory: "~",
-    ...overrides,
-  };
+  setPreferences(gateway.url.href, overrides);
 }
 
 /** Stores a token for `user` in (the double of) Raycast's secure storage, as a finished sign-in does. */
@@ -54,6 +46,5 @@ export function viewHarness(vars: Record<string, string> = {}) {
 
 /** The inbox command as Raycast launches it (from the root search, or from the menu bar with a context). */
 export function launchInbox(launchContext?: InboxLaunchContext) {
-  const props = { launchContext, launchType: "userInitiated", arguments: {} };
-  return createElement(InboxCommand, props as unknown as Parameters<typeof InboxCommand>[0]);
+  return launch(InboxCommand, launchContext);
 }
