@@ -50,7 +50,7 @@ export async function startOurs(options: {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   let port = 0;
   let host: ChildProcess;
-  let roles: { host: number[]; workerd: number[]; devProxy: number[] } | undefined;
+  let roles: HostRoles | undefined;
 
   const startHost = async () => {
     roles = undefined;
@@ -79,21 +79,7 @@ export async function startOurs(options: {
     throw new Error("gateway did not answer /healthz within 60 s");
   };
   await startHost();
-  /** Every process under the host: workerd (ours and, when present, the dev proxy) and the rest. */
-  const hostRoles = () => {
-    if (!roles) {
-      const all = descendants(host.pid!);
-      const workerd = all.filter((pid) => commandOf(pid).includes("workerd serve"));
-      // Only wrangler dev runs a proxy beside the runtime; a host of one workerd has none.
-      const devProxy = workerd.length > 1 ? workerd.filter((pid) => listeningPorts(pid).includes(port)) : [];
-      roles = {
-        host: [host.pid!, ...all.filter((pid) => !workerd.includes(pid))],
-        workerd: workerd.filter((pid) => !devProxy.includes(pid)),
-        devProxy,
-      };
-    }
-    return roles;
-  };
+  const hostRoles = () => (roles ??= rolesUnder(host.pid!, port));
   const { bridge, trace } = await startBridge({
     dispatchSocket,
     dir,
@@ -109,9 +95,8 @@ export async function startOurs(options: {
     socketUrl: `ws://127.0.0.1:${port}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
-    // Roles with no process (no dev proxy in front) are left out rather than shown as zero.
     pids: () => ({
-      ...Object.fromEntries(Object.entries(hostRoles()).filter(([, pids]) => pids.length)),
+      ...withProcesses(hostRoles()),
       bridge: [bridge.pid!],
     }),
     fdsPerSocket: FDS_PER_SOCKET.ours,
@@ -131,6 +116,34 @@ export async function startOurs(options: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+interface HostRoles {
+  host: number[];
+  workerd: number[];
+  devProxy: number[];
+}
+
+/**
+ * Every process under a gateway host: workerd (the runtime and, under wrangler dev, its proxy,
+ * which listens on the gateway's `port`) and the rest (the host's Node and its helpers).
+ */
+function rolesUnder(hostPid: number, port?: number): HostRoles {
+  const all = descendants(hostPid);
+  const workerd = all.filter((pid) => commandOf(pid).includes("workerd serve"));
+  // Only wrangler dev runs a proxy beside the runtime; a host of one workerd has none.
+  const devProxy =
+    port !== undefined && workerd.length > 1 ? workerd.filter((pid) => listeningPorts(pid).includes(port)) : [];
+  return {
+    host: [hostPid, ...all.filter((pid) => !workerd.includes(pid))],
+    workerd: workerd.filter((pid) => !devProxy.includes(pid)),
+    devProxy,
+  };
+}
+
+/** Roles with no process (no dev proxy in front) are left out rather than shown as zero. */
+function withProcesses(roles: HostRoles): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(roles).filter(([, pids]) => pids.length));
 }
 
 /** The bridge as `npm start` runs it, forwarding to `gatewayUrl`; with `trace`, its per-stage log read back. */
@@ -190,21 +203,14 @@ export async function startRuntimeFloor(options: { jwtSecret: string; bridgeToke
     bridgeToken: options.bridgeToken,
     env: { AGENT_CHANNEL: "off" },
   });
-  let roles: { host: number[]; workerd: number[] } | undefined;
-  const hostRoles = () => {
-    if (!roles) {
-      const all = descendants(host.pid!);
-      const workerd = all.filter((pid) => commandOf(pid).includes("workerd serve"));
-      roles = { host: [host.pid!, ...all.filter((pid) => !workerd.includes(pid))], workerd };
-    }
-    return roles;
-  };
+  let roles: HostRoles | undefined;
+  const hostRoles = () => (roles ??= rolesUnder(host.pid!));
   return {
     name: "runtime-floor",
     socketUrl: `ws://${url.host}/ws/notifications`,
     dispatchSocket,
     jwtSecret: options.jwtSecret,
-    pids: () => ({ ...hostRoles(), bridge: [bridge.pid!] }),
+    pids: () => ({ ...withProcesses(hostRoles()), bridge: [bridge.pid!] }),
     fdsPerSocket: FDS_PER_SOCKET.ours,
     stop: async () => {
       bridge.kill("SIGTERM");

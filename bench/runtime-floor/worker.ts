@@ -88,7 +88,11 @@ async function dispatchBatch(request: Request, env: Env): Promise<Response> {
   if (request.headers.get("Authorization") !== `Bearer ${env.BRIDGE_TOKEN}`) return new Response(null, { status: 401 });
   const { dispatches } = (await request.json()) as { dispatches: Dispatch[] };
   const byUser = new Map<string, number[]>();
-  dispatches.forEach((dispatch, i) => byUser.set(dispatch.user, [...(byUser.get(dispatch.user) ?? []), i]));
+  dispatches.forEach((dispatch, i) => {
+    const indexes = byUser.get(dispatch.user);
+    if (indexes) indexes.push(i);
+    else byUser.set(dispatch.user, [i]);
+  });
   const results: Result[] = new Array<Result>(dispatches.length);
   await Promise.all(
     [...byUser].map(async ([user, indexes]) => {
