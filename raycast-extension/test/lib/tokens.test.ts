@@ -4,7 +4,7 @@ import { TokenManager, expiresAt, type TokenResponse } from "../../src/lib/token
 import { MemoryTokenStore } from "../helpers/memory-token-store";
 
 // The refresh policy on its own; the refresh grant itself runs against the
-// real server in test/worker/token-refresh.test.ts.
+// real server in the repository's test/raycast/worker/token-refresh.test.ts.
 
 const NOW = 1_800_000_000_000;
 
