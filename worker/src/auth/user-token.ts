@@ -4,7 +4,8 @@ import { InvalidTokenError, verifyUserToken, type TokenKind } from "./jwt.js";
 import { ensureAddressNotLimited, recordAuthFailure } from "./address-limits.js";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { userAccount } from "../objects/stubs.js";
+import { userInbox } from "../objects/stubs.js";
+import type { TokenCheck } from "../objects/user-inbox/account.js";
 import { sha256Hex } from "../signin/crypto.js";
 
 export { InvalidTokenError };
@@ -18,17 +19,29 @@ export interface AuthenticatedUser {
   expiresAt: number;
   /** OAuth access tokens carry their scope; desktop tokens none. */
   scope: string | undefined;
+  /** What the user's object checks of this token (revocation), or checked already. */
+  check: TokenCheck;
 }
 
 /** Every user route takes both kinds; an access token must carry OAUTH_SCOPE. */
 export const USER_TOKEN_KINDS: readonly TokenKind[] = ["desktop", "oauth"];
 
+interface TokenOptions {
+  /** The client's address, whose failures are counted. */
+  address: string;
+  graceSeconds?: number;
+  kinds?: readonly TokenKind[];
+}
+
 /**
  * The one check every user token passes, for sockets and APIs alike:
  * signature, kind (`kinds`; access tokens need OAUTH_SCOPE), claims, expiry
  * (plus `graceSeconds` for the refresh endpoint), then the user's revocation
- * state (unlink, a spent desktop token, a revoked OAuth family), so a revoked
- * token is refused everywhere. A token that passes marks the user linked.
+ * state in the user's object (unlink, a spent desktop token, a revoked OAuth
+ * family), so a revoked token is refused everywhere. A token that passes
+ * marks the user linked. Sockets split it: the worker or lobby calls
+ * verifyToken, and the user's object checks `check` in the event that
+ * accepts the socket (objects/user-inbox/admission.ts).
  *
  * The failure count of the client `address` (auth/address-limits.ts) only
  * ever refuses tokens that fail: a correctly signed token is checked on its
@@ -37,14 +50,19 @@ export const USER_TOKEN_KINDS: readonly TokenKind[] = ["desktop", "oauth"];
  * signature gains nothing from that: the verdict needs the secret.
  * Throws InvalidTokenError or AddressLimitedError.
  */
-export async function authenticateToken(
+export async function authenticateToken(token: string, env: Env, options: TokenOptions): Promise<AuthenticatedUser> {
+  const user = await verifyToken(token, env, options);
+  if (!(await userInbox(env, user.username).checkToken(user.check))) {
+    await refuseRevoked(env, options.address);
+  }
+  return user;
+}
+
+/** The first half of authenticateToken: everything but the user's revocation state. */
+export async function verifyToken(
   token: string,
   env: Env,
-  {
-    address,
-    graceSeconds = 0,
-    kinds = USER_TOKEN_KINDS,
-  }: { address: string; graceSeconds?: number; kinds?: readonly TokenKind[] },
+  { address, graceSeconds = 0, kinds = USER_TOKEN_KINDS }: TokenOptions,
 ): Promise<AuthenticatedUser> {
   let verified;
   try {
@@ -61,20 +79,22 @@ export async function authenticateToken(
     }
     throw error;
   }
-  const accepted = await userAccount(env, verified.username).checkToken({
-    issuedAt: verified.issuedAt,
-    ...(verified.familyId === undefined ? {} : { familyId: verified.familyId }),
-    ...(verified.kind === "desktop" ? { tokenHash: await sha256Hex(token) } : {}),
-  });
-  if (!accepted) {
-    await recordAuthFailure(env, address);
-    throw new InvalidTokenError("token was revoked (unlink, refresh or a replayed grant)");
-  }
   return {
     username: verified.username,
     kind: verified.kind,
     issuedAt: verified.issuedAt,
     expiresAt: verified.expiresAt,
     scope: verified.scope,
+    check: {
+      issuedAt: verified.issuedAt,
+      ...(verified.familyId === undefined ? {} : { familyId: verified.familyId }),
+      ...(verified.kind === "desktop" ? { tokenHash: await sha256Hex(token) } : {}),
+    },
   };
+}
+
+/** A well-signed token the user's object refused: counted against the address like a bad one, then thrown. */
+export async function refuseRevoked(env: Env, address: string): Promise<never> {
+  await recordAuthFailure(env, address);
+  throw new InvalidTokenError("token was revoked (unlink, refresh or a replayed grant)");
 }

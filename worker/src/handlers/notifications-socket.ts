@@ -6,13 +6,14 @@ import { ApiError, ERRORS } from "../http/errors.js";
 import { LOBBY_HEADERS, lobbyShardFor } from "../objects/legacy-lobby/legacy-lobby.js";
 import { legacyLobby, userInbox } from "../objects/stubs.js";
 import { bearerToken } from "../http/preconditions.js";
-import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
+import { InvalidTokenError, refuseRevoked, verifyToken } from "../auth/user-token.js";
 import { CONNECT_HEADERS } from "../objects/user-inbox/user-inbox.js";
-import { isTicketUpgrade, redeemOfferedTicket, withWebSocketProtocol } from "../web/socket-ticket.js";
+import { isTicketUpgrade, offeredTicket, withWebSocketProtocol } from "../web/socket-ticket.js";
 
 /**
  * `GET /ws/notifications`. With `Authorization: Bearer` it is a v2 socket:
- * checked before the upgrade and handed straight to the user's object. The
+ * its token's signature is checked here, its revocation state by the user's
+ * object, which takes the socket. The
  * web inbox opens the same v2 socket with a single-use ticket offered as a
  * subprotocol (web/socket-ticket.ts). Without either, it is a legacy socket: auth comes in the first frame, so it goes
  * to a shard of the legacy lobby (objects/legacy-lobby/legacy-lobby.ts), which holds it hibernated.
@@ -34,50 +35,49 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
   const token = bearerToken(request);
   if (!token) throw new ApiError(ERRORS.tokenMissing);
   const since = parseSince(new URL(request.url).searchParams.get("since"));
-  let username: string;
-  let issuedAt: number | undefined;
-  let expiresAt: number;
-  try {
-    ({ username, issuedAt, expiresAt } = await authenticateToken(token, env, { address: clientAddress(request, env) }));
-  } catch (error) {
-    if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
-    throw error;
-  }
-  return handToInbox(env, username, issuedAt, since, expiresAt * 1000);
+  const address = clientAddress(request, env);
+  // The signature here; the revocation state in the user's object, in the event that accepts the socket.
+  const user = await verifyToken(token, env, { address }).catch(asTokenInvalid);
+  const headers: Record<string, string> = {
+    [CONNECT_HEADERS.issuedAt]: String(user.check.issuedAt ?? 0),
+    // The socket ends with its token.
+    [CONNECT_HEADERS.tokenExpiresAt]: String(user.expiresAt * 1000),
+  };
+  if (user.check.familyId !== undefined) headers[CONNECT_HEADERS.familyId] = user.check.familyId;
+  if (user.check.tokenHash !== undefined) headers[CONNECT_HEADERS.tokenHash] = user.check.tokenHash;
+  const response = await handToInbox(env, user.username, since, headers);
+  if (response.status === ERRORS.tokenInvalid.status) await refuseRevoked(env, address).catch(asTokenInvalid);
+  return response;
 }
 
 async function connectWithTicket(request: IRequest, env: Env): Promise<Response> {
   const since = parseSince(new URL(request.url).searchParams.get("since"));
-  let user: Awaited<ReturnType<typeof redeemOfferedTicket>>;
-  try {
-    user = await redeemOfferedTicket(request, env, clientAddress(request, env));
-  } catch (error) {
-    if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
-    throw error;
-  }
-  return withWebSocketProtocol(
-    await handToInbox(env, user.username, user.issuedAt, since, user.sessionExpiresAtMs, { browser: true }),
-  );
+  const address = clientAddress(request, env);
+  const { username, ticket } = await offeredTicket(request, env, address).catch(asTokenInvalid);
+  // The user's object spends the ticket; the socket ends with the ticket's browser session.
+  const response = await handToInbox(env, username, since, { [CONNECT_HEADERS.ticket]: ticket });
+  if (response.status === ERRORS.tokenInvalid.status) await refuseRevoked(env, address).catch(asTokenInvalid);
+  return withWebSocketProtocol(response);
+}
+
+function asTokenInvalid(error: unknown): never {
+  if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
+  throw error;
 }
 
 function handToInbox(
   env: Env,
   username: string,
-  issuedAt: number | undefined,
   since: number | undefined,
-  tokenExpiresAtMs?: number,
-  { browser = false } = {},
+  credential: Record<string, string>,
 ): Promise<Response> {
   const headers: Record<string, string> = {
+    ...credential,
     Upgrade: "websocket",
     [CONNECT_HEADERS.username]: username,
     [CONNECT_HEADERS.protocol]: "v2",
-    [CONNECT_HEADERS.issuedAt]: String(issuedAt ?? 0),
   };
-  // A token's socket ends with the token, a ticket's with its browser session.
-  if (tokenExpiresAtMs !== undefined) headers[CONNECT_HEADERS.tokenExpiresAt] = String(tokenExpiresAtMs);
   if (since !== undefined) headers[CONNECT_HEADERS.since] = String(since);
-  if (browser) headers[CONNECT_HEADERS.browser] = "1";
   return userInbox(env, username).fetch("https://user-inbox/connect", { headers });
 }
 

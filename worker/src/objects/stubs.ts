@@ -22,12 +22,15 @@ function stub<B extends Binding>(env: Env, binding: B, name: string): StubOf<B> 
   return namespace.getByName(name) as StubOf<B>;
 }
 
-/** One user's inbox, sockets and fan-out. */
+/** One user's object: inbox, sockets, fan-out and account (sign-in state, revocation). */
 export function userInbox(env: Env, username: string): StubOf<"USER_INBOX"> {
   return stub(env, "USER_INBOX", username);
 }
 
-/** One user's identity state (links, grants, revocation). */
+/**
+ * Where one user's identity state lived before it moved into the user's
+ * object; only that object reads it, once (objects/user-account/).
+ */
 export function userAccount(env: Env, username: string): StubOf<"USER_ACCOUNT"> {
   return stub(env, "USER_ACCOUNT", username);
 }

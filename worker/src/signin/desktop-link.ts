@@ -12,7 +12,7 @@ import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
 import { ApiError, ERRORS, json } from "../http/errors.js";
 import { bearerToken, ensureUserToken, type UserRequest } from "../http/preconditions.js";
-import { userAccount, userInbox } from "../objects/stubs.js";
+import { userInbox } from "../objects/stubs.js";
 import { InvalidTokenError, authenticateToken } from "../auth/user-token.js";
 import { clientAddress } from "../auth/address-limits.js";
 import { redirect, withHtmlErrors } from "./browser.js";
@@ -39,7 +39,7 @@ export const handleDesktopLinkPage = withHtmlErrors(async (request: IRequest, en
   const config = loadConfig(env);
   const session = await currentSession(request, env);
   if (!session) return redirect(signInUrl(GATEWAY_PATHS.desktopLink), undefined, 302);
-  const state: LinkState = await userAccount(env, session.username).linkState();
+  const state: LinkState = await userInbox(env, session.username).linkState();
   const csrf = await csrfToken(session, config);
   const badge = state.linked
     ? `<span class="badge on">Linked</span> <span class="muted">since <time datetime="${escapeHtml(state.linked_at)}">${escapeHtml(state.linked_at.replace("T", " ").replace(/\.\d+Z$/, " UTC"))}</time></span>`
@@ -109,7 +109,7 @@ export async function handleDesktopAuthorize(request: IRequest, env: Env): Promi
   const config = loadConfig(env);
   const session = await requireSession(request, env);
   await ensureCsrf(request, session, config);
-  const issuedAt = await userAccount(env, session.username).authorize();
+  const issuedAt = await userInbox(env, session.username).authorize();
   const token = await signDesktopToken(session.username, config, { issuedAt });
   const body: DesktopAuthorizeResponse = { url: `${config.desktopUrlScheme}://auth?token=${token}` };
   return json(body);
@@ -140,7 +140,7 @@ export async function handleDesktopRefresh(request: IRequest, env: Env): Promise
   }
   const { username } = user;
   const refreshableUntilMs = (user.expiresAt + graceSeconds) * 1000;
-  const issuedAt = await userAccount(env, username).spendDesktopToken(await sha256Hex(token), refreshableUntilMs);
+  const issuedAt = await userInbox(env, username).spendDesktopToken(await sha256Hex(token), refreshableUntilMs);
   // Two refreshes of one token at once: only the first gets a successor.
   if (issuedAt === undefined) throw new ApiError(ERRORS.tokenInvalid, undefined, WWW_AUTHENTICATE);
   const body: DesktopRefreshResponse = { token: await signDesktopToken(username, config, { issuedAt }) };
@@ -152,9 +152,9 @@ export async function handleDesktopUnlink(request: IRequest, env: Env): Promise<
   const config = loadConfig(env);
   const session = await requireSession(request, env);
   await ensureCsrf(request, session, config);
-  const revokedBefore = await userAccount(env, session.username).unlink();
+  // Refuses every token so far and closes the user's sockets, in one event of the user's object.
+  const revokedBefore = await userInbox(env, session.username).unlink();
   if (revokedBefore === undefined) throw new ApiError(ERRORS.desktopNotLinked);
-  await userInbox(env, session.username).revokeSockets(revokedBefore);
   const body: DesktopUnlinkResponse = { ok: true, message: DESKTOP_UNLINKED_MESSAGE };
   return json(body);
 }
@@ -174,6 +174,6 @@ export async function handleDesktopStatus(request: IRequest, env: Env): Promise<
     if (!session) throw new ApiError(ERRORS.tokenMissing, undefined, WWW_AUTHENTICATE);
     username = session.username;
   }
-  const state: LinkState = await userAccount(env, username).linkState();
+  const state: LinkState = await userInbox(env, username).linkState();
   return json(state);
 }

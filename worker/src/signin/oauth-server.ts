@@ -27,8 +27,8 @@ import {
 import { readTextBody } from "../http/body.js";
 import { allowedOrigin } from "../http/cors.js";
 import { gatewayOrigin } from "../http/origin.js";
-import type { GrantResult } from "../objects/user-account/user-account.js";
-import { userAccount } from "../objects/stubs.js";
+import type { GrantResult } from "../objects/user-inbox/account.js";
+import { userInbox } from "../objects/stubs.js";
 import { readForm, redirect, withHtmlErrors } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, csrfToken, ensureCsrf } from "./csrf.js";
@@ -183,7 +183,7 @@ export const handleOAuthAuthorizeDecision = withRedirectErrors(async (request, e
   }
   // The code names its user so the token endpoint finds the right object.
   const code = `${session.username}.${randomToken()}`;
-  await userAccount(env, session.username).issueCode(
+  await userInbox(env, session.username).issueCode(
     code,
     {
       clientId: params.clientId,
@@ -286,7 +286,7 @@ async function exchangeGrant(request: IRequest, env: Env, address: string): Prom
     throw error;
   }
   if (!username) return grantFailed(env, key, "the code or refresh token is not valid");
-  const account = userAccount(env, username);
+  const account = userInbox(env, username);
   const refreshToken = `${username}.${randomToken()}`;
   let result: GrantResult;
   if (grant.grant_type === "authorization_code") {

@@ -2,7 +2,7 @@ import { InvalidTokenError, signSessionJwt, verifySessionJwt } from "../auth/jwt
 import { loadConfig, type Config } from "../config.js";
 import type { Env } from "../env.js";
 import { gatewayUrl, isLoopbackHost } from "../http/origin.js";
-import { userAccount } from "../objects/stubs.js";
+import { userInbox } from "../objects/stubs.js";
 import { accessIdentity } from "./access.js";
 import { deriveKey } from "./crypto.js";
 
@@ -84,7 +84,7 @@ export const SESSION_COOKIE = "an-session";
 export async function sessionCookie(request: Pick<Request, "url">, env: Env, session: BrowserSession): Promise<string> {
   const config = loadConfig(env);
   const url = gatewayUrl(request, config);
-  const generation = await userAccount(env, session.username).sessionGeneration();
+  const generation = await userInbox(env, session.username).sessionGeneration();
   const claims: Record<string, string> = {
     sub: session.username,
     method: session.method,
@@ -120,7 +120,7 @@ export async function currentSession(
     if (method === "dev" && !devSignInAllowed(url, config)) return undefined;
     if (method !== "dev" && method !== "oidc" && method !== "access") return undefined;
     // Signed out or unlinked since: the generation moved on.
-    if (claims.gen !== String(await userAccount(env, claims.sub).sessionGeneration())) return undefined;
+    if (claims.gen !== String(await userInbox(env, claims.sub).sessionGeneration())) return undefined;
     return {
       username: claims.sub,
       email: typeof claims.email === "string" ? claims.email : undefined,

@@ -3,10 +3,9 @@ import { USERNAME_PATTERN } from "@analyst-notifications/schemas";
 import type { IRequest } from "itty-router";
 import { loadConfig } from "../config.js";
 import type { Env } from "../env.js";
-import { createLogger, errorMessage } from "../log.js";
 import { ApiError, ERRORS } from "../http/errors.js";
 import { gatewayOrigin, gatewayUrl } from "../http/origin.js";
-import { userAccount, userInbox } from "../objects/stubs.js";
+import { userInbox } from "../objects/stubs.js";
 import { readForm, redirect, safeNext, withHtmlErrors } from "./browser.js";
 import { randomToken } from "./crypto.js";
 import { CSRF_FIELD, ensureCsrf } from "./csrf.js";
@@ -90,17 +89,9 @@ export const handleSignOut = withHtmlErrors(async (request: IRequest, env: Env) 
   const session = await currentSession(request, env);
   if (!session) throw new ApiError(ERRORS.signInRequired);
   await ensureCsrf(request, session, config, (await readForm(request)).get(CSRF_FIELD) ?? undefined);
-  // A copied cookie stops working too: the user's session generation moves on.
-  await userAccount(env, session.username).endSessions();
-  // Open web inbox pages stop receiving now. Should the inbox be unreachable, their sockets still
-  // end with the session's expiry, and no page can get a new ticket: sign-out is done either way.
-  await userInbox(env, session.username)
-    .closeBrowserSockets()
-    .catch((error: unknown) =>
-      createLogger("SignOut", config.logLevel).warn("closing the web inbox's sockets failed", {
-        error: errorMessage(error),
-      }),
-    );
+  // A copied cookie stops working too: the user's session generation moves on, and open web inbox
+  // pages stop receiving (their sockets close in the same event).
+  await userInbox(env, session.username).endSessions();
   return htmlPage({
     title: "Signed out",
     headers: { "Set-Cookie": clearCookie(new URL(gatewayOrigin(request, config)), SESSION_COOKIE) },

@@ -10,7 +10,7 @@ import { InvalidTokenError } from "../auth/user-token.js";
 import { DEFAULT_SOCKET_TICKETS_PER_USER, DEFAULT_SOCKET_TICKET_TTL_SECONDS } from "../config.js";
 import type { Env } from "../env.js";
 import { json } from "../http/errors.js";
-import { userAccount } from "../objects/stubs.js";
+import { userInbox } from "../objects/stubs.js";
 import { randomToken } from "../signin/crypto.js";
 import { requireWebSession } from "./session-auth.js";
 
@@ -25,7 +25,7 @@ import { requireWebSession } from "./session-auth.js";
 export async function handleSocketTicketCreate(request: IRequest, env: Env): Promise<Response> {
   const session = await requireWebSession(request, env);
   const ticket = `${session.username}.${randomToken()}`;
-  await userAccount(env, session.username).issueSocketTicket(
+  await userInbox(env, session.username).issueSocketTicket(
     ticket,
     Date.now() + DEFAULT_SOCKET_TICKET_TTL_SECONDS * 1000,
     DEFAULT_SOCKET_TICKETS_PER_USER,
@@ -47,32 +47,27 @@ export function isTicketUpgrade(request: Pick<Request, "headers">): boolean {
 }
 
 /**
- * Spends the ticket offered with the upgrade: the user, the `iat` the socket
- * counts as issued at and when its session ends (epoch ms). A missing, malformed, unknown, used or expired
- * ticket throws InvalidTokenError and counts as a failure of the client
+ * The ticket offered with the upgrade, and whose it is. The user's object
+ * spends it in the event that accepts the socket (objects/user-inbox/), which
+ * answers 401 for one unknown, used or expired. A missing or malformed ticket
+ * throws InvalidTokenError here and counts as a failure of the client
  * address, like a bad token.
  */
-export async function redeemOfferedTicket(
+export async function offeredTicket(
   request: Pick<Request, "headers">,
   env: Env,
   address: string,
-): Promise<{ username: string; issuedAt: number; sessionExpiresAtMs: number | undefined }> {
-  try {
-    const tickets = offeredProtocols(request).filter((value) => value.startsWith(SOCKET_TICKET_PROTOCOL_PREFIX));
-    const ticket = tickets.length === 1 ? tickets[0]!.slice(SOCKET_TICKET_PROTOCOL_PREFIX.length) : "";
-    if (!SOCKET_TICKET_PATTERN.test(ticket)) throw new InvalidTokenError("expected one socket ticket");
-    const username = ticket.slice(0, ticket.lastIndexOf("."));
-    const redeemed = await userAccount(env, username).redeemSocketTicket(ticket);
-    if (!redeemed) throw new InvalidTokenError("socket ticket is unknown, used or expired");
-    return { username, ...redeemed };
-  } catch (error) {
-    if (error instanceof InvalidTokenError) {
-      // Like a bad token: answered from memory while the address is limited, counted otherwise.
-      ensureAddressNotLimited(address);
-      await recordAuthFailure(env, address);
-    }
-    throw error;
+): Promise<{ username: string; ticket: string }> {
+  const tickets = offeredProtocols(request).filter((value) => value.startsWith(SOCKET_TICKET_PROTOCOL_PREFIX));
+  const ticket = tickets.length === 1 ? tickets[0]!.slice(SOCKET_TICKET_PROTOCOL_PREFIX.length) : "";
+  if (!SOCKET_TICKET_PATTERN.test(ticket)) {
+    // Like a bad token: answered from memory while the address is limited, counted otherwise.
+    ensureAddressNotLimited(address);
+    await recordAuthFailure(env, address);
+    throw new InvalidTokenError("expected one socket ticket");
   }
+  ensureAddressNotLimited(address);
+  return { username: ticket.slice(0, ticket.lastIndexOf(".")), ticket };
 }
 
 /**

@@ -14,7 +14,7 @@ import type { LegacyFrame, LegacyRegistration, LobbyDelivery } from "./legacy-so
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { readLobbyAttachment, type LobbyAttachment } from "../../sockets/attachment.js";
 import { closeQuietly, echoCloseCode, frameTooLarge, isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
-import { InvalidTokenError, authenticateToken } from "../../auth/user-token.js";
+import { InvalidTokenError, verifyToken, type AuthenticatedUser } from "../../auth/user-token.js";
 import { userInbox } from "../stubs.js";
 
 /** Headers the worker sets when it hands a legacy socket to a lobby shard (never taken from clients). */
@@ -187,11 +187,10 @@ export class LegacyLobby extends DurableObject<Env> {
   }
 
   private async authenticate(ws: WebSocket, attachment: LobbyAttachment, token: string): Promise<void> {
-    let username: string;
-    let issuedAt: number | undefined;
-    let expiresAt: number;
+    let user: AuthenticatedUser;
     try {
-      ({ username, issuedAt, expiresAt } = await authenticateToken(token, this.env, { address: attachment.address }));
+      // The signature here; the revocation state in the user's object, which counts the socket.
+      user = await verifyToken(token, this.env, { address: attachment.address });
     } catch (error) {
       if (error instanceof AddressLimitedError) {
         return this.fail(
@@ -204,6 +203,7 @@ export class LegacyLobby extends DurableObject<Env> {
         this.log.error("LegacyLobby verify failed", { error: errorMessage(error) });
       return this.fail(ws, AUTH_ERROR_MESSAGES.invalidToken);
     }
+    const { username, expiresAt } = user;
 
     // Listed before the user's object counts it, so a dispatch that follows the count finds it here.
     const { socketId } = attachment;
@@ -215,7 +215,7 @@ export class LegacyLobby extends DurableObject<Env> {
         username,
         socketId,
         attachment.shard,
-        issuedAt ?? 0,
+        user.check,
       );
     } catch (error) {
       this.removeEntry(username, socketId);
@@ -233,7 +233,8 @@ export class LegacyLobby extends DurableObject<Env> {
       if (admission === "full") {
         return this.fail(ws, AUTH_ERROR_MESSAGES.tooManyConnections, CLOSE_CODES.tooManyConnections);
       }
-      return this.fail(ws, AUTH_ERROR_MESSAGES.invalidToken); // revoked meanwhile
+      await this.fail(ws, AUTH_ERROR_MESSAGES.invalidToken); // revoked
+      return this.countFailure(attachment.address);
     }
     const now = Date.now();
     const tokenExpiresAt = expiresAt * 1000;
@@ -336,6 +337,11 @@ export class LegacyLobby extends DurableObject<Env> {
   /** No auth frame in time: refused, and counted as a failed sign-in of the address. */
   private async timedOut(ws: WebSocket, address: string): Promise<void> {
     await this.fail(ws, AUTH_ERROR_MESSAGES.timeout);
+    await this.countFailure(address);
+  }
+
+  /** A failed sign-in of the address (a timeout, a revoked token), counted after the socket is closed. */
+  private async countFailure(address: string): Promise<void> {
     try {
       await recordAuthFailure(this.env, address);
     } catch (error) {

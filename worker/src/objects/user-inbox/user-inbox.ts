@@ -9,6 +9,7 @@ import {
   type InboxDiagnostics,
   type InboxListQuery,
   type InboxListResponse,
+  type LinkState,
   type Notification,
 } from "@analyst-notifications/schemas";
 import { loadConfig, type Config } from "../../config.js";
@@ -17,18 +18,21 @@ import { LegacySockets, type LegacyRegistration } from "../legacy-lobby/legacy-s
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
 import { BROWSER_TAG } from "../../sockets/attachment.js";
+import { Account, type CodeGrant, type GrantResult, type TokenCheck } from "./account.js";
 import { admit } from "./admission.js";
 import { Dispatcher, type DispatchOutcome } from "./dispatch.js";
 import { deleteRemovedImages } from "./image-cleanup.js";
 import { InboxChanges, type ReadTarget } from "./inbox-changes.js";
 import { InboxStore } from "./inbox-store.js";
 import { writeMetric } from "../../metrics.js";
+import { sha256Hex } from "../../signin/crypto.js";
 import { objectName } from "../object-name.js";
+import { userAccount } from "../stubs.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { RegistryReports } from "./registry-reports.js";
 import { V2Sockets, openSockets } from "./v2-sockets.js";
 
-export type { DispatchOutcome };
+export type { DispatchOutcome, GrantResult, TokenCheck };
 
 /** Headers the worker sets when it hands a socket to the object (never taken from clients). */
 export const CONNECT_HEADERS = {
@@ -38,9 +42,19 @@ export const CONNECT_HEADERS = {
   issuedAt: "X-Inbox-Token-Issued-At",
   /** Epoch ms. */
   tokenExpiresAt: "X-Inbox-Token-Expires-At",
-  /** Present on a web inbox socket (opened with a ticket). */
-  browser: "X-Inbox-Browser",
+  /** The token's refresh family (`fid`), when it has one. */
+  familyId: "X-Inbox-Token-Family",
+  /** SHA-256 of a desktop token. */
+  tokenHash: "X-Inbox-Token-Hash",
+  /** A web inbox socket's ticket, spent by the connect (the socket ends with the ticket's browser session). */
+  ticket: "X-Inbox-Socket-Ticket",
 } as const;
+
+/** What a v2 connect presents: a user token (its signature checked by the worker), or a web inbox ticket. */
+type Credential = { token: TokenCheck; expiresAt: number } | { ticket: string };
+
+/** `meta` key set once the account lives here (imported from UserAccount, or new). */
+const ACCOUNT_HOME_KEY = "account_home";
 
 /**
  * One object per user (`idFromName(username)`): the user's durable inbox and
@@ -60,6 +74,10 @@ export class UserInbox extends DurableObject<Env> {
   private readonly reports: RegistryReports;
   private readonly changes: InboxChanges;
   private readonly dispatcher: Dispatcher;
+  /** The user's sign-in state; reach it through account(), which takes it over from UserAccount first. */
+  private readonly accountState: Account;
+  private accountHere: boolean;
+  private accountImport: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -69,6 +87,8 @@ export class UserInbox extends DurableObject<Env> {
       inboxLimit: this.config.inboxLimit,
       rememberedIds: this.config.inboxRememberedIds,
     });
+    this.accountState = new Account(ctx.storage.sql, this.store);
+    this.accountHere = this.store.meta(ACCOUNT_HOME_KEY) === 1;
     this.v2 = new V2Sockets(ctx, this.config, this.log, this.store);
     this.reports = new RegistryReports(ctx, env, this.store, this.log, () => this.openSocketCount());
     this.legacy = new LegacySockets(ctx.storage.sql, env, this.log, () => this.reports.changed());
@@ -92,16 +112,31 @@ export class UserInbox extends DurableObject<Env> {
     this.store.nextMeta("object_starts");
   }
 
-  /** A socket handed over by the worker, already authenticated. */
+  /**
+   * A v2 socket handed over by the worker: its token's signature is checked,
+   * its revocation state and the user's socket limit are checked here, in the
+   * event that accepts it. A web inbox socket brings its ticket instead.
+   */
   override async fetch(request: Request): Promise<Response> {
-    const username = request.headers.get(CONNECT_HEADERS.username);
-    const protocol = request.headers.get(CONNECT_HEADERS.protocol);
-    if (!isUpgrade(request) || !username || protocol !== "v2") return refuseUpgrade();
-    const since = request.headers.get(CONNECT_HEADERS.since);
-    const issuedAt = Number(request.headers.get(CONNECT_HEADERS.issuedAt) ?? "0");
-    const tokenExpiresAt = Number(request.headers.get(CONNECT_HEADERS.tokenExpiresAt) ?? "0") || Infinity;
-    const browser = request.headers.has(CONNECT_HEADERS.browser);
-    return this.onConnect(username, since === null ? undefined : Number(since), issuedAt, tokenExpiresAt, browser);
+    const headers = request.headers;
+    const username = headers.get(CONNECT_HEADERS.username);
+    if (!isUpgrade(request) || !username || headers.get(CONNECT_HEADERS.protocol) !== "v2") return refuseUpgrade();
+    const since = headers.get(CONNECT_HEADERS.since);
+    const ticket = headers.get(CONNECT_HEADERS.ticket);
+    const familyId = headers.get(CONNECT_HEADERS.familyId);
+    const tokenHash = headers.get(CONNECT_HEADERS.tokenHash);
+    const credential: Credential =
+      ticket !== null
+        ? { ticket }
+        : {
+            token: {
+              issuedAt: Number(headers.get(CONNECT_HEADERS.issuedAt)) || undefined,
+              ...(familyId === null ? {} : { familyId }),
+              ...(tokenHash === null ? {} : { tokenHash }),
+            },
+            expiresAt: Number(headers.get(CONNECT_HEADERS.tokenExpiresAt)) || Infinity,
+          };
+    return this.onConnect(username, since === null ? undefined : Number(since), credential);
   }
 
   /** Stores a notification, then writes it to every open socket of this user. */
@@ -115,14 +150,15 @@ export class UserInbox extends DurableObject<Env> {
     return this.dispatcher.dispatch(notifications, trace);
   }
 
-  /** A lobby shard asks to count a legacy socket it authenticated: checked and counted in one event. */
+  /** A lobby shard asks to count a legacy socket whose token's signature it checked: checked and counted in one event. */
   async registerLegacySocket(
     username: string,
     socketId: string,
     shard: number,
-    issuedAt: number,
+    token: TokenCheck,
   ): Promise<LegacyRegistration> {
-    const admission = await this.admission(username, issuedAt);
+    const account = await this.account();
+    const admission = await this.admission(username, () => account.checkToken(token));
     if (admission === "admitted") {
       this.legacy.add(socketId, shard);
       writeMetric(this.env, { event: "socket_opened", protocol: "legacy" });
@@ -178,26 +214,79 @@ export class UserInbox extends DurableObject<Env> {
     return openSockets(this.ctx).length + this.legacy.count();
   }
 
-  /**
-   * After an unlink: closes every socket of the user with 4403 and refuses
-   * sockets whose token was issued before `revokedBefore`. The cutoff is kept
-   * here too, so a socket whose token was checked just before the unlink
-   * cannot be accepted just after this sweep: check and accept happen in one
-   * event of this object.
-   */
-  async revokeSockets(revokedBefore: number): Promise<number> {
-    this.store.setMeta("revoked_before", Math.max(revokedBefore, this.store.meta("revoked_before")));
-    const v2 = this.v2.closeAll(CLOSE_CODES.revoked, "revoked");
-    const legacy = await this.legacy.closeAll(this.username(), CLOSE_CODES.revoked, "revoked");
-    this.reports.changed();
-    return v2 + legacy;
+  // The account (account.ts): sign-in state, kept in the object that counts the user's sockets, so a
+  // connect checks its token and is accepted in one event of one object.
+
+  /** Whether a user token's revocation state lets it in (auth/user-token.ts); a good one marks the user linked. */
+  async checkToken(token: TokenCheck): Promise<boolean> {
+    return (await this.account()).checkToken(token);
   }
 
-  /** After a sign-out: closes the web inbox's sockets (4410); the apps' sockets stay. */
-  closeBrowserSockets(): number {
-    const closed = this.v2.closeAll(CLOSE_CODES.tokenExpired, "signed out", BROWSER_TAG);
-    if (closed > 0) this.reports.changed();
-    return closed;
+  /** Marks the user linked and returns the `iat` a new desktop token must carry. */
+  async authorize(): Promise<number> {
+    return (await this.account()).authorize();
+  }
+
+  async spendDesktopToken(tokenHash: string, refreshableUntilMs: number): Promise<number | undefined> {
+    return (await this.account()).spendDesktopToken(tokenHash, refreshableUntilMs);
+  }
+
+  async linkState(): Promise<LinkState> {
+    return (await this.account()).linkState();
+  }
+
+  async sessionGeneration(): Promise<number> {
+    return (await this.account()).sessionGeneration();
+  }
+
+  /** Sign-out: every browser session ends, and the web inbox's open sockets close (4410); the apps' stay. */
+  async endSessions(): Promise<number> {
+    const generation = (await this.account()).endSessions();
+    if (this.v2.closeAll(CLOSE_CODES.tokenExpired, "signed out", BROWSER_TAG) > 0) this.reports.changed();
+    return generation;
+  }
+
+  /**
+   * Unlink: every token issued so far is refused from now on, and every
+   * socket of the user closes with 4403, in the same event that refuses
+   * them; undefined when the user was not linked.
+   */
+  async unlink(): Promise<number | undefined> {
+    const revokedBefore = (await this.account()).unlink();
+    if (revokedBefore === undefined) return undefined;
+    this.v2.closeAll(CLOSE_CODES.revoked, "revoked");
+    this.reports.changed();
+    await this.legacy.closeAll(this.username(), CLOSE_CODES.revoked, "revoked");
+    return revokedBefore;
+  }
+
+  async issueSocketTicket(
+    ticket: string,
+    expiresAtMs: number,
+    keep: number,
+    sessionExpiresAtMs: number | undefined,
+  ): Promise<void> {
+    return (await this.account()).issueSocketTicket(ticket, expiresAtMs, keep, sessionExpiresAtMs);
+  }
+
+  async issueCode(code: string, grant: CodeGrant, ttlMs: number): Promise<void> {
+    return (await this.account()).issueCode(code, grant, ttlMs);
+  }
+
+  async redeemCode(
+    request: { code: string; clientId: string; redirectUri: string; codeVerifier: string },
+    refreshToken: string,
+    refreshTtlMs: number,
+  ): Promise<GrantResult> {
+    return (await this.account()).redeemCode(request, refreshToken, refreshTtlMs);
+  }
+
+  async rotateRefreshToken(
+    request: { refreshToken: string; clientId: string | undefined },
+    nextRefreshToken: string,
+    refreshTtlMs: number,
+  ): Promise<GrantResult> {
+    return (await this.account()).rotateRefreshToken(request, nextRefreshToken, refreshTtlMs);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -226,26 +315,57 @@ export class UserInbox extends DurableObject<Env> {
     if (await this.v2.checkHeartbeats()) this.reports.changed();
   }
 
-  private admission(username: string, issuedAt: number) {
+  /**
+   * The account, once it lives here. A user's first call after the upgrade
+   * takes over what the user's UserAccount object held (objects/user-account/):
+   * every caller waits for that one import, so no revocation is checked
+   * before it is here.
+   */
+  private async account(): Promise<Account> {
+    while (!this.accountHere) {
+      this.accountImport ??= this.importAccount().finally(() => (this.accountImport = undefined));
+      await this.accountImport;
+    }
+    return this.accountState;
+  }
+
+  private async importAccount(): Promise<void> {
+    const previous = await userAccount(this.env, this.username()).exportAccount();
+    if (this.accountHere) return;
+    // One event: the rows and the flag are committed together.
+    if (previous) this.accountState.import(previous);
+    this.store.setMeta(ACCOUNT_HOME_KEY, 1);
+    this.accountHere = true;
+  }
+
+  private admission(username: string, credentialValid: () => boolean) {
     return admit(
       {
-        store: this.store,
         openSockets: () => this.openSocketCount(),
         recount: () => this.legacy.reconcile(username),
         maxConnections: this.config.maxConnectionsPerUser,
       },
-      issuedAt,
+      credentialValid,
     );
   }
 
-  private async onConnect(
-    username: string,
-    since: number | undefined,
-    issuedAt: number,
-    tokenExpiresAt: number,
-    browser: boolean,
-  ): Promise<Response> {
-    const admission = await this.admission(username, issuedAt);
+  private async onConnect(username: string, since: number | undefined, credential: Credential): Promise<Response> {
+    const account = await this.account();
+    let tokenExpiresAt = Infinity;
+    let valid: () => boolean;
+    if ("ticket" in credential) {
+      // Spent in the event that accepts the socket: a sign-out cannot fall between the two.
+      const ticketHash = await sha256Hex(credential.ticket);
+      valid = () => {
+        const session = account.redeemSocketTicket(ticketHash);
+        tokenExpiresAt = session?.sessionExpiresAtMs ?? Infinity;
+        return session !== undefined;
+      };
+    } else {
+      tokenExpiresAt = credential.expiresAt;
+      valid = () => account.checkToken(credential.token);
+    }
+    const admission = await this.admission(username, valid);
     if (admission === "revoked") {
       return Response.json(errorBody(ERRORS.tokenInvalid), { status: ERRORS.tokenInvalid.status });
     }
@@ -254,7 +374,7 @@ export class UserInbox extends DurableObject<Env> {
         status: ERRORS.tooManyConnections.status,
       });
     }
-    const response = this.v2.accept(username, since, tokenExpiresAt, browser);
+    const response = this.v2.accept(username, since, tokenExpiresAt, "ticket" in credential);
     writeMetric(this.env, { event: "socket_opened", protocol: "v2" });
     this.reports.changed();
     await this.v2.scheduleHeartbeatCheck();
