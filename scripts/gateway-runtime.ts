@@ -5,7 +5,7 @@
 // reach it through scripts/gateway-host.ts.
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from "miniflare";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -73,6 +73,10 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
   if (!main) throw new Error(`${WRANGLER_CONFIG} names no main module`);
   const script = await bundleWorker(main, define, options.inspectorPort !== undefined);
   const plainVars = (workerOptions.bindings ?? {}) as Record<string, unknown>;
+  const vars = {
+    ...accountImport(config.name, options.persistDir, { ...plainVars, ...options.vars }),
+    ...options.vars,
+  };
   let disposing = false;
   const miniflareOptions = (port: number): MiniflareOptions => ({
     host: options.host,
@@ -93,7 +97,7 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
       {
         ...workerOptions,
         name: config.name,
-        bindings: { ...plainVars, ...options.vars },
+        bindings: { ...plainVars, ...vars },
         modules: [{ type: "ESModule", path: main, contents: script }],
       },
     ],
@@ -111,4 +115,27 @@ export async function startGatewayRuntime(options: GatewayRuntimeOptions): Promi
       await miniflare.dispose();
     },
   };
+}
+
+/**
+ * IMPORT_USER_ACCOUNTS for this state: a user's first call reads the account
+ * earlier versions kept in a UserAccount object only when this state holds
+ * any (`false` when it holds none, or lives in memory). Said explicitly, the
+ * setting wins.
+ */
+function accountImport(
+  workerName: string | undefined,
+  persistDir: string | undefined,
+  vars: Record<string, unknown>,
+): Record<string, string> {
+  if (vars.IMPORT_USER_ACCOUNTS !== undefined) return {};
+  // Miniflare keeps each object's SQLite file under do/<worker>-<class>/, as `wrangler dev` does.
+  const objects = persistDir ? join(persistDir, "v3", "do", `${workerName}-UserAccount`) : undefined;
+  let held = false;
+  try {
+    held = objects !== undefined && readdirSync(objects).some((file) => file.endsWith(".sqlite"));
+  } catch {
+    // No such directory: no account was ever kept there.
+  }
+  return held ? {} : { IMPORT_USER_ACCOUNTS: "false" };
 }

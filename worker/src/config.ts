@@ -234,10 +234,10 @@ function list<T extends readonly string[]>(
   };
 }
 
-function flag(meaning: string): Setting<boolean> {
+function flag(meaning: string, fallback = false): Setting<boolean> {
   return {
-    default: false,
-    shown: "false",
+    default: fallback,
+    shown: String(fallback),
     unit: "true or false",
     meaning,
     secret: false,
@@ -581,6 +581,10 @@ export const SETTINGS = {
     (raw, name) => providerUrl(raw.includes("://") ? raw : `https://${raw}`, name),
   ),
   ACCESS_AUDIENCE: text(undefined, "(Access off)", "The Access application's AUD tag."),
+  IMPORT_USER_ACCOUNTS: flag(
+    "Each user's first call reads the account (link, revocations, OAuth grants) that versions before the move kept in a UserAccount object: one more object, once per user. `false` only where no such version ran, or once OAUTH_REFRESH_TOKEN_TTL_DAYS and DESKTOP_JWT_EXPIRY_DAYS + DESKTOP_JWT_REFRESH_GRACE_DAYS have passed since the upgrade; `npm start` sets it when its state holds no UserAccount.",
+    true,
+  ),
   DEV_SIGNIN_ENABLED: flag("Development sign-in, localhost only. Never in production; `npm start` turns it on."),
   OAUTH_REDIRECT_URIS: list(
     DEFAULT_OAUTH_REDIRECT_URIS,
@@ -650,6 +654,8 @@ export interface Config {
   readonly unackedNotificationsPerSocket: number;
   readonly authTimeoutMs: number;
   readonly legacyLobbyShards: number;
+  /** Read a user's account from UserAccount on the user's first call (IMPORT_USER_ACCOUNTS). */
+  readonly importUserAccounts: boolean;
   readonly legacyPendingSocketsPerAddress: number;
   readonly dispatchBodyLimitBytes: number;
   readonly wsFrameLimitBytes: number;
@@ -712,6 +718,7 @@ export function loadConfig(env: SettingsEnv): Config {
     unackedNotificationsPerSocket: read("UNACKED_NOTIFICATIONS_PER_SOCKET"),
     authTimeoutMs: read("AUTH_TIMEOUT_SECONDS") * 1000,
     legacyLobbyShards: read("LEGACY_LOBBY_SHARDS"),
+    importUserAccounts: read("IMPORT_USER_ACCOUNTS"),
     legacyPendingSocketsPerAddress: read("LEGACY_PENDING_SOCKETS_PER_ADDRESS"),
     dispatchBodyLimitBytes: read("DISPATCH_BODY_LIMIT_BYTES"),
     wsFrameLimitBytes: read("WS_FRAME_LIMIT_BYTES"),

@@ -330,7 +330,9 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   private async importAccount(): Promise<void> {
-    const previous = await userAccount(this.env, this.username()).exportAccount();
+    const previous = this.config.importUserAccounts
+      ? await userAccount(this.env, this.username()).exportAccount()
+      : null;
     if (this.accountHere) return;
     // One event: the rows and the flag are committed together.
     if (previous) this.accountState.import(previous);
