@@ -1,4 +1,4 @@
-// Small Web Crypto helpers shared by the sign-in code and UserAccount.
+// Small Web Crypto helpers shared by the sign-in code and the user's account.
 
 const encoder = new TextEncoder();
 

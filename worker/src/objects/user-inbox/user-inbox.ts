@@ -57,8 +57,9 @@ type Credential = { token: TokenCheck; expiresAt: number } | { ticket: string };
 const ACCOUNT_HOME_KEY = "account_home";
 
 /**
- * One object per user (`idFromName(username)`): the user's durable inbox and
- * every socket of that user across devices. Notifications are stored before
+ * One object per user (`idFromName(username)`): the user's durable inbox,
+ * every socket of that user across devices, and the user's account (sign-in
+ * state, account.ts), so a connect is checked and accepted by one object. Notifications are stored before
  * they are sent; sockets are accepted with the Hibernation API and carry
  * their state in attachments, so the object can sleep or be evicted at any
  * time without losing a socket, a count or a notification. Each job has its
