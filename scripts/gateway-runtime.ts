@@ -133,7 +133,8 @@ function accountImport(
   const objects = persistDir ? join(persistDir, "v3", "do", `${workerName}-UserAccount`) : undefined;
   let held = false;
   try {
-    held = objects !== undefined && readdirSync(objects).some((file) => file.endsWith(".sqlite"));
+    // One file per object, named by its id; metadata.sqlite is the namespace's own, there from the first start.
+    held = objects !== undefined && readdirSync(objects).some((file) => /^[0-9a-f]{64}\.sqlite$/.test(file));
   } catch {
     // No such directory: no account was ever kept there.
   }

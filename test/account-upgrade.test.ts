@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
@@ -190,4 +190,34 @@ describe("an account kept by an earlier version (UserAccount)", () => {
     sockets.push(socket);
     expect((await listInbox(token)).status).toBe(200);
   });
+});
+
+describe("a gateway whose state never held a UserAccount", () => {
+  const persistDir = mkdtempSync(join(tmpdir(), "account-fresh-"));
+  const gateway = new GatewayProcess(persistDir);
+  const accountObjects = () => {
+    try {
+      return readdirSync(join(persistDir, "v3", "do", `${WORKER_NAME}-UserAccount`)).filter((file) =>
+        /^[0-9a-f]{64}\.sqlite$/.test(file),
+      );
+    } catch {
+      return [];
+    }
+  };
+
+  afterAll(async () => {
+    await gateway.kill();
+    rmSync(persistDir, { recursive: true, force: true });
+  });
+
+  it("never reads one, also after a restart (npm start turns IMPORT_USER_ACCOUNTS off for it)", async () => {
+    for (const user of ["dora", "erin"]) {
+      await gateway.start();
+      const { socket } = await connectV2(gateway.socketUrl, await mintToken({ secret: gateway.jwtSecret, sub: user }));
+      socket.close();
+      await gateway.kill();
+    }
+    // A read would have started that user's UserAccount object, and with it its database file.
+    expect(accountObjects()).toEqual([]);
+  }, 120_000);
 });

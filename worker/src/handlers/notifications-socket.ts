@@ -7,7 +7,7 @@ import { LOBBY_HEADERS, lobbyShardFor } from "../objects/legacy-lobby/legacy-lob
 import { legacyLobby, userInbox } from "../objects/stubs.js";
 import { bearerToken } from "../http/preconditions.js";
 import { InvalidTokenError, refuseRevoked, verifyToken } from "../auth/user-token.js";
-import { CONNECT_HEADERS } from "../objects/user-inbox/user-inbox.js";
+import { connectRequest, type ConnectRequest } from "../objects/user-inbox/connect-request.js";
 import { isTicketUpgrade, offeredTicket, withWebSocketProtocol } from "../web/socket-ticket.js";
 
 /**
@@ -37,48 +37,32 @@ async function connectV2(request: IRequest, env: Env): Promise<Response> {
   const since = parseSince(new URL(request.url).searchParams.get("since"));
   const address = clientAddress(request, env);
   // The signature here; the revocation state in the user's object, in the event that accepts the socket.
-  const user = await verifyToken(token, env, { address }).catch(asTokenInvalid);
-  const headers: Record<string, string> = {
-    [CONNECT_HEADERS.issuedAt]: String(user.check.issuedAt ?? 0),
-    // The socket ends with its token.
-    [CONNECT_HEADERS.tokenExpiresAt]: String(user.expiresAt * 1000),
-  };
-  if (user.check.familyId !== undefined) headers[CONNECT_HEADERS.familyId] = user.check.familyId;
-  if (user.check.tokenHash !== undefined) headers[CONNECT_HEADERS.tokenHash] = user.check.tokenHash;
-  const response = await handToInbox(env, user.username, since, headers);
-  if (response.status === ERRORS.tokenInvalid.status) await refuseRevoked(env, address).catch(asTokenInvalid);
-  return response;
+  const { username, check, expiresAt } = await verifyToken(token, env, { address }).catch(asTokenInvalid);
+  const credential = { token: check, expiresAtMs: expiresAt * 1000 };
+  return refusedCountsAsFailure(await handToInbox(env, { username, since, credential }), env, address);
 }
 
 async function connectWithTicket(request: IRequest, env: Env): Promise<Response> {
   const since = parseSince(new URL(request.url).searchParams.get("since"));
   const address = clientAddress(request, env);
   const { username, ticket } = await offeredTicket(request, env, address).catch(asTokenInvalid);
-  // The user's object spends the ticket; the socket ends with the ticket's browser session.
-  const response = await handToInbox(env, username, since, { [CONNECT_HEADERS.ticket]: ticket });
+  const response = await handToInbox(env, { username, since, credential: { ticket } });
+  return withWebSocketProtocol(await refusedCountsAsFailure(response, env, address));
+}
+
+function handToInbox(env: Env, connect: ConnectRequest): Promise<Response> {
+  return userInbox(env, connect.username).fetch(connectRequest(connect));
+}
+
+/** The user's object refused the credential (revoked token, spent ticket): a failure of the address, like a bad signature. */
+async function refusedCountsAsFailure(response: Response, env: Env, address: string): Promise<Response> {
   if (response.status === ERRORS.tokenInvalid.status) await refuseRevoked(env, address).catch(asTokenInvalid);
-  return withWebSocketProtocol(response);
+  return response;
 }
 
 function asTokenInvalid(error: unknown): never {
   if (error instanceof InvalidTokenError) throw new ApiError(ERRORS.tokenInvalid);
   throw error;
-}
-
-function handToInbox(
-  env: Env,
-  username: string,
-  since: number | undefined,
-  credential: Record<string, string>,
-): Promise<Response> {
-  const headers: Record<string, string> = {
-    ...credential,
-    Upgrade: "websocket",
-    [CONNECT_HEADERS.username]: username,
-    [CONNECT_HEADERS.protocol]: "v2",
-  };
-  if (since !== undefined) headers[CONNECT_HEADERS.since] = String(since);
-  return userInbox(env, username).fetch("https://user-inbox/connect", { headers });
 }
 
 function parseSince(raw: string | null): number | undefined {

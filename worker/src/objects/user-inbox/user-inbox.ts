@@ -20,6 +20,7 @@ import { isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
 import { BROWSER_TAG } from "../../sockets/attachment.js";
 import { Account, type CodeGrant, type GrantResult, type TokenCheck } from "./account.js";
 import { admit } from "./admission.js";
+import { readConnectRequest, type Credential } from "./connect-request.js";
 import { Dispatcher, type DispatchOutcome } from "./dispatch.js";
 import { deleteRemovedImages } from "./image-cleanup.js";
 import { InboxChanges, type ReadTarget } from "./inbox-changes.js";
@@ -33,25 +34,6 @@ import { RegistryReports } from "./registry-reports.js";
 import { V2Sockets, openSockets } from "./v2-sockets.js";
 
 export type { DispatchOutcome, GrantResult, TokenCheck };
-
-/** Headers the worker sets when it hands a socket to the object (never taken from clients). */
-export const CONNECT_HEADERS = {
-  username: "X-Inbox-Username",
-  protocol: "X-Inbox-Protocol",
-  since: "X-Inbox-Since",
-  issuedAt: "X-Inbox-Token-Issued-At",
-  /** Epoch ms. */
-  tokenExpiresAt: "X-Inbox-Token-Expires-At",
-  /** The token's refresh family (`fid`), when it has one. */
-  familyId: "X-Inbox-Token-Family",
-  /** SHA-256 of a desktop token. */
-  tokenHash: "X-Inbox-Token-Hash",
-  /** A web inbox socket's ticket, spent by the connect (the socket ends with the ticket's browser session). */
-  ticket: "X-Inbox-Socket-Ticket",
-} as const;
-
-/** What a v2 connect presents: a user token (its signature checked by the worker), or a web inbox ticket. */
-type Credential = { token: TokenCheck; expiresAt: number } | { ticket: string };
 
 /** `meta` key set once the account lives here (imported from UserAccount, or new). */
 const ACCOUNT_HOME_KEY = "account_home";
@@ -119,25 +101,9 @@ export class UserInbox extends DurableObject<Env> {
    * event that accepts it. A web inbox socket brings its ticket instead.
    */
   override async fetch(request: Request): Promise<Response> {
-    const headers = request.headers;
-    const username = headers.get(CONNECT_HEADERS.username);
-    if (!isUpgrade(request) || !username || headers.get(CONNECT_HEADERS.protocol) !== "v2") return refuseUpgrade();
-    const since = headers.get(CONNECT_HEADERS.since);
-    const ticket = headers.get(CONNECT_HEADERS.ticket);
-    const familyId = headers.get(CONNECT_HEADERS.familyId);
-    const tokenHash = headers.get(CONNECT_HEADERS.tokenHash);
-    const credential: Credential =
-      ticket !== null
-        ? { ticket }
-        : {
-            token: {
-              issuedAt: Number(headers.get(CONNECT_HEADERS.issuedAt)) || undefined,
-              ...(familyId === null ? {} : { familyId }),
-              ...(tokenHash === null ? {} : { tokenHash }),
-            },
-            expiresAt: Number(headers.get(CONNECT_HEADERS.tokenExpiresAt)) || Infinity,
-          };
-    return this.onConnect(username, since === null ? undefined : Number(since), credential);
+    const connect = readConnectRequest(request.headers);
+    if (!isUpgrade(request) || !connect) return refuseUpgrade();
+    return this.onConnect(connect.username, connect.since, connect.credential);
   }
 
   /** Stores a notification, then writes it to every open socket of this user. */
@@ -365,7 +331,7 @@ export class UserInbox extends DurableObject<Env> {
         return session !== undefined;
       };
     } else {
-      tokenExpiresAt = credential.expiresAt;
+      tokenExpiresAt = credential.expiresAtMs;
       valid = () => account.checkToken(credential.token);
     }
     const admission = await this.admission(username, valid);
