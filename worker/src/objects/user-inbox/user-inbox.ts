@@ -71,7 +71,8 @@ export class UserInbox extends DurableObject<Env> {
       rememberedIds: this.config.inboxRememberedIds,
     });
     this.accountState = new Account(ctx.storage.sql, this.store);
-    this.accountHere = this.store.meta(ACCOUNT_HOME_KEY) === 1;
+    // With nothing to import (IMPORT_USER_ACCOUNTS off), a new user's account is simply here.
+    this.accountHere = !this.config.importUserAccounts || this.store.meta(ACCOUNT_HOME_KEY) === 1;
     this.v2 = new V2Sockets(ctx, this.config, this.log, this.store);
     this.reports = new RegistryReports(ctx, env, this.store, this.log, () => this.openSocketCount());
     this.legacy = new LegacySockets(ctx.storage.sql, env, this.log, () => this.reports.changed());
