@@ -23,8 +23,6 @@ export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobb
 /** Seconds a client refused for too many pending sockets waits: one auth timeout clears them. */
 const PENDING_RETRY_AFTER_SECONDS = 10;
 
-/** The tag of every socket from one address, so its pending sockets are counted without a scan. */
-const addressTag = (address: string) => `address:${address}`;
 /**
  * A socket of a known user. `queued` holds notifications while the user's
  * object is still counting it; `seq` is the last seq written to it (kept in
@@ -52,6 +50,11 @@ export class LegacyLobby extends DurableObject<Env> {
   private readonly log: Logger;
   /** username → socket id → socket: a cache of the attachments, rebuilt after a wake-up. */
   private index: Map<string, Map<string, LobbyEntry>> | undefined;
+  /**
+   * address → its sockets still before auth_ok (awaiting-auth, authenticating): a cache of the
+   * attachments, rebuilt after a wake-up, so a connect does not read every socket of its address.
+   */
+  private pending: Map<string, number> | undefined;
   /** Sockets whose token this instance is checking; one left `authenticating` by an earlier instance is dead. */
   private readonly checking = new Set<string>();
 
@@ -119,11 +122,7 @@ export class LegacyLobby extends DurableObject<Env> {
 
   private async onConnect(address: string, shard: number): Promise<Response> {
     // A shard holds every socket of an address (lobbyShardFor), so this count is the address's.
-    const pending = this.ctx.getWebSockets(addressTag(address)).filter((ws) => {
-      const phase = readLobbyAttachment(ws)?.phase;
-      return phase === "awaiting-auth" || phase === "authenticating";
-    }).length;
-    if (pending >= this.config.legacyPendingSocketsPerAddress) {
+    if (this.pendingOf(address) >= this.config.legacyPendingSocketsPerAddress) {
       const detail = `the limit is ${this.config.legacyPendingSocketsPerAddress} (LEGACY_PENDING_SOCKETS_PER_ADDRESS)`;
       return Response.json(errorBody(ERRORS.pendingSocketsLimited, detail, PENDING_RETRY_AFTER_SECONDS), {
         status: ERRORS.pendingSocketsLimited.status,
@@ -141,8 +140,9 @@ export class LegacyLobby extends DurableObject<Env> {
       pongAt: now,
       missedPongs: 0,
     };
-    this.ctx.acceptWebSocket(server, [attachment.socketId, addressTag(address)]);
+    this.ctx.acceptWebSocket(server, [attachment.socketId]);
     server.serializeAttachment(attachment);
+    this.pending?.set(address, this.pendingOf(address) + 1);
     await this.scheduleAlarm(attachment.authDeadline);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -252,6 +252,7 @@ export class LegacyLobby extends DurableObject<Env> {
       tokenExpiresAt,
     };
     ws.serializeAttachment({ ...open, seq: entry.seq });
+    this.leftPending(attachment.address);
     this.sendFrames(ws, [JSON.stringify({ type: "auth_ok", username }), ...queued.map((frame) => frame.frame)]);
     await this.scheduleAlarm(Math.min(now + this.config.heartbeatIntervalMs, tokenExpiresAt));
   }
@@ -300,7 +301,7 @@ export class LegacyLobby extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const attachment = readLobbyAttachment(ws);
       if (!attachment) continue;
-      if (attachment.phase === "awaiting-auth" || attachment.phase === "authenticating") {
+      if (isPending(attachment)) {
         if (this.checking.has(attachment.socketId)) continue; // it schedules the heartbeat when done
         if (attachment.authDeadline > now) next = Math.min(next, attachment.authDeadline);
         else if (attachment.phase === "awaiting-auth") closing.push(this.timedOut(ws, attachment.address));
@@ -375,7 +376,10 @@ export class LegacyLobby extends DurableObject<Env> {
   private closeSocket(ws: WebSocket, code: number, reason: string): void {
     const attachment = readLobbyAttachment(ws);
     try {
-      if (attachment && attachment.phase !== "closed") ws.serializeAttachment({ ...attachment, phase: "closed" });
+      if (attachment && attachment.phase !== "closed") {
+        ws.serializeAttachment({ ...attachment, phase: "closed" });
+        if (isPending(attachment)) this.leftPending(attachment.address);
+      }
     } catch {
       // already closed
     }
@@ -401,6 +405,26 @@ export class LegacyLobby extends DurableObject<Env> {
       this.ctx.waitUntil(this.shut(ws, CLOSE_CODES.internalError, "send failed"));
       return false;
     }
+  }
+
+  /** Sockets of `address` here still before auth_ok. */
+  private pendingOf(address: string): number {
+    if (!this.pending) {
+      this.pending = new Map();
+      for (const ws of this.ctx.getWebSockets()) {
+        const attachment = readLobbyAttachment(ws);
+        if (attachment && isPending(attachment)) {
+          this.pending.set(attachment.address, (this.pending.get(attachment.address) ?? 0) + 1);
+        }
+      }
+    }
+    return this.pending.get(address) ?? 0;
+  }
+
+  private leftPending(address: string): void {
+    const count = (this.pending?.get(address) ?? 0) - 1;
+    if (count > 0) this.pending?.set(address, count);
+    else this.pending?.delete(address);
   }
 
   private userSockets(): Map<string, Map<string, LobbyEntry>> {
@@ -436,6 +460,10 @@ export class LegacyLobby extends DurableObject<Env> {
 function newer(frames: LegacyFrame[], after: number): LegacyFrame[] {
   let last = after;
   return frames.filter((frame) => frame.seq > last && ((last = frame.seq), true));
+}
+
+function isPending(attachment: LobbyAttachment): boolean {
+  return attachment.phase === "awaiting-auth" || attachment.phase === "authenticating";
 }
 
 function isPong(data: string): boolean {
