@@ -13,13 +13,11 @@ export { InvalidTokenError };
 export interface AuthenticatedUser {
   username: string;
   kind: TokenKind;
-  /** `iat` of the token, epoch seconds. */
-  issuedAt: number | undefined;
   /** `exp` of the token, epoch seconds: sockets opened with it are closed then. */
   expiresAt: number;
   /** OAuth access tokens carry their scope; desktop tokens none. */
   scope: string | undefined;
-  /** What the user's object checks of this token (revocation), or checked already. */
+  /** What the user's object checks of this token (revocation; `iat` is here). */
   check: TokenCheck;
 }
 
@@ -82,7 +80,6 @@ export async function verifyToken(
   return {
     username: verified.username,
     kind: verified.kind,
-    issuedAt: verified.issuedAt,
     expiresAt: verified.expiresAt,
     scope: verified.scope,
     check: {

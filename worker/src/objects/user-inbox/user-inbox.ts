@@ -18,7 +18,7 @@ import { LegacySockets, type LegacyRegistration } from "../legacy-lobby/legacy-s
 import { createLogger, errorMessage, type Logger } from "../../log.js";
 import { isUpgrade, refuseUpgrade } from "../../sockets/socket-helpers.js";
 import { BROWSER_TAG } from "../../sockets/attachment.js";
-import { Account, type CodeGrant, type GrantResult, type TokenCheck } from "./account.js";
+import { Account, type TokenCheck } from "./account.js";
 import { admit } from "./admission.js";
 import { readConnectRequest, type Credential } from "./connect-request.js";
 import { Dispatcher, type DispatchOutcome } from "./dispatch.js";
@@ -33,7 +33,7 @@ import { RateLimiter } from "./rate-limiter.js";
 import { RegistryReports } from "./registry-reports.js";
 import { V2Sockets, openSockets } from "./v2-sockets.js";
 
-export type { DispatchOutcome, GrantResult, TokenCheck };
+export type { DispatchOutcome };
 
 /** `meta` key set once the account lives here (imported from UserAccount, or new). */
 const ACCOUNT_HOME_KEY = "account_home";
@@ -195,8 +195,8 @@ export class UserInbox extends DurableObject<Env> {
     return (await this.account()).authorize();
   }
 
-  async spendDesktopToken(tokenHash: string, refreshableUntilMs: number): Promise<number | undefined> {
-    return (await this.account()).spendDesktopToken(tokenHash, refreshableUntilMs);
+  async spendDesktopToken(...args: Parameters<Account["spendDesktopToken"]>) {
+    return (await this.account()).spendDesktopToken(...args);
   }
 
   async linkState(): Promise<LinkState> {
@@ -228,33 +228,20 @@ export class UserInbox extends DurableObject<Env> {
     return revokedBefore;
   }
 
-  async issueSocketTicket(
-    ticket: string,
-    expiresAtMs: number,
-    keep: number,
-    sessionExpiresAtMs: number | undefined,
-  ): Promise<void> {
-    return (await this.account()).issueSocketTicket(ticket, expiresAtMs, keep, sessionExpiresAtMs);
+  async issueSocketTicket(...args: Parameters<Account["issueSocketTicket"]>) {
+    return (await this.account()).issueSocketTicket(...args);
   }
 
-  async issueCode(code: string, grant: CodeGrant, ttlMs: number): Promise<void> {
-    return (await this.account()).issueCode(code, grant, ttlMs);
+  async issueCode(...args: Parameters<Account["issueCode"]>) {
+    return (await this.account()).issueCode(...args);
   }
 
-  async redeemCode(
-    request: { code: string; clientId: string; redirectUri: string; codeVerifier: string },
-    refreshToken: string,
-    refreshTtlMs: number,
-  ): Promise<GrantResult> {
-    return (await this.account()).redeemCode(request, refreshToken, refreshTtlMs);
+  async redeemCode(...args: Parameters<Account["redeemCode"]>) {
+    return (await this.account()).redeemCode(...args);
   }
 
-  async rotateRefreshToken(
-    request: { refreshToken: string; clientId: string | undefined },
-    nextRefreshToken: string,
-    refreshTtlMs: number,
-  ): Promise<GrantResult> {
-    return (await this.account()).rotateRefreshToken(request, nextRefreshToken, refreshTtlMs);
+  async rotateRefreshToken(...args: Parameters<Account["rotateRefreshToken"]>) {
+    return (await this.account()).rotateRefreshToken(...args);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -297,10 +284,9 @@ export class UserInbox extends DurableObject<Env> {
     return this.accountState;
   }
 
+  /** Runs only with IMPORT_USER_ACCOUNTS on: with it off the account is here from the start. */
   private async importAccount(): Promise<void> {
-    const previous = this.config.importUserAccounts
-      ? await userAccount(this.env, this.username()).exportAccount()
-      : null;
+    const previous = await userAccount(this.env, this.username()).exportAccount();
     if (this.accountHere) return;
     // One event: the rows and the flag are committed together.
     if (previous) this.accountState.import(previous);
