@@ -23,6 +23,9 @@ export const LOBBY_HEADERS = { address: "X-Lobby-Client-Address", shard: "X-Lobb
 /** Seconds a client refused for too many pending sockets waits: one auth timeout clears them. */
 const PENDING_RETRY_AFTER_SECONDS = 10;
 
+/** The tag of every socket from one address, so a refusal can recount that address's pending sockets. */
+const addressTag = (address: string) => `address:${address}`;
+
 /**
  * A socket of a known user. `queued` holds notifications while the user's
  * object is still counting it; `seq` is the last seq written to it (kept in
@@ -51,10 +54,10 @@ export class LegacyLobby extends DurableObject<Env> {
   /** username → socket id → socket: a cache of the attachments, rebuilt after a wake-up. */
   private index: Map<string, Map<string, LobbyEntry>> | undefined;
   /**
-   * address → its sockets still before auth_ok (awaiting-auth, authenticating): a cache of the
-   * attachments, rebuilt after a wake-up, so a connect does not read every socket of its address.
+   * address → ids of its sockets still before auth_ok (awaiting-auth, authenticating): a cache of
+   * the attachments, rebuilt after a wake-up, so a connect does not read every socket of its address.
    */
-  private pending: Map<string, number> | undefined;
+  private pending: Map<string, Set<string>> | undefined;
   /** Sockets whose token this instance is checking; one left `authenticating` by an earlier instance is dead. */
   private readonly checking = new Set<string>();
 
@@ -122,7 +125,9 @@ export class LegacyLobby extends DurableObject<Env> {
 
   private async onConnect(address: string, shard: number): Promise<Response> {
     // A shard holds every socket of an address (lobbyShardFor), so this count is the address's.
-    if (this.pendingOf(address) >= this.config.legacyPendingSocketsPerAddress) {
+    // The cache only lets sockets in; a refusal is confirmed from the attachments.
+    const limit = this.config.legacyPendingSocketsPerAddress;
+    if (this.pendingOf(address).size >= limit && this.recountPending(address) >= limit) {
       const detail = `the limit is ${this.config.legacyPendingSocketsPerAddress} (LEGACY_PENDING_SOCKETS_PER_ADDRESS)`;
       return Response.json(errorBody(ERRORS.pendingSocketsLimited, detail, PENDING_RETRY_AFTER_SECONDS), {
         status: ERRORS.pendingSocketsLimited.status,
@@ -140,9 +145,9 @@ export class LegacyLobby extends DurableObject<Env> {
       pongAt: now,
       missedPongs: 0,
     };
-    this.ctx.acceptWebSocket(server, [attachment.socketId]);
+    this.ctx.acceptWebSocket(server, [attachment.socketId, addressTag(address)]);
     server.serializeAttachment(attachment);
-    this.pending?.set(address, this.pendingOf(address) + 1);
+    this.pendingOf(address).add(attachment.socketId);
     await this.scheduleAlarm(attachment.authDeadline);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -252,7 +257,7 @@ export class LegacyLobby extends DurableObject<Env> {
       tokenExpiresAt,
     };
     ws.serializeAttachment({ ...open, seq: entry.seq });
-    this.leftPending(attachment.address);
+    this.leftPending(attachment);
     this.sendFrames(ws, [JSON.stringify({ type: "auth_ok", username }), ...queued.map((frame) => frame.frame)]);
     await this.scheduleAlarm(Math.min(now + this.config.heartbeatIntervalMs, tokenExpiresAt));
   }
@@ -375,11 +380,9 @@ export class LegacyLobby extends DurableObject<Env> {
   /** Marks the socket closed (so its close event releases nothing twice) and closes it. */
   private closeSocket(ws: WebSocket, code: number, reason: string): void {
     const attachment = readLobbyAttachment(ws);
+    if (attachment) this.leftPending(attachment);
     try {
-      if (attachment && attachment.phase !== "closed") {
-        ws.serializeAttachment({ ...attachment, phase: "closed" });
-        if (isPending(attachment)) this.leftPending(attachment.address);
-      }
+      if (attachment && attachment.phase !== "closed") ws.serializeAttachment({ ...attachment, phase: "closed" });
     } catch {
       // already closed
     }
@@ -407,24 +410,34 @@ export class LegacyLobby extends DurableObject<Env> {
     }
   }
 
-  /** Sockets of `address` here still before auth_ok. */
-  private pendingOf(address: string): number {
+  /** Ids of the sockets of `address` here still before auth_ok (the cache's own set). */
+  private pendingOf(address: string): Set<string> {
     if (!this.pending) {
       this.pending = new Map();
-      for (const ws of this.ctx.getWebSockets()) {
-        const attachment = readLobbyAttachment(ws);
-        if (attachment && isPending(attachment)) {
-          this.pending.set(attachment.address, (this.pending.get(attachment.address) ?? 0) + 1);
-        }
-      }
+      for (const ws of this.ctx.getWebSockets()) this.addIfPending(readLobbyAttachment(ws));
     }
-    return this.pending.get(address) ?? 0;
+    let ids = this.pending.get(address);
+    if (!ids) this.pending.set(address, (ids = new Set()));
+    return ids;
   }
 
-  private leftPending(address: string): void {
-    const count = (this.pending?.get(address) ?? 0) - 1;
-    if (count > 0) this.pending?.set(address, count);
-    else this.pending?.delete(address);
+  /** The pending sockets of `address` read again from their attachments, into the cache. */
+  private recountPending(address: string): number {
+    this.pending?.delete(address);
+    const ids = this.pendingOf(address);
+    for (const ws of this.ctx.getWebSockets(addressTag(address))) this.addIfPending(readLobbyAttachment(ws));
+    return ids.size;
+  }
+
+  private addIfPending(attachment: LobbyAttachment | undefined): void {
+    if (attachment && isPending(attachment)) this.pendingOf(attachment.address).add(attachment.socketId);
+  }
+
+  /** The socket left the pending phase (open or closed); a second call changes nothing. */
+  private leftPending({ address, socketId }: LobbyAttachment): void {
+    const ids = this.pending?.get(address);
+    if (!ids?.delete(socketId) || ids.size > 0) return;
+    this.pending?.delete(address);
   }
 
   private userSockets(): Map<string, Map<string, LobbyEntry>> {
